@@ -1,0 +1,39 @@
+# Minqing: the two commands of the README, and their parts.
+# `make demo`: set up and start the demo at http://127.0.0.1:5000 (SQLite, jobs in-process).
+# `make test`: set up and run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup system-packages lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/pybabel compile -d app/translations -f --statistics 2>/dev/null || true
+
+# Debian packages the app needs: HarfBuzz subsetting (fast PDFs), CJK fonts, Chromium for browser tests.
+system-packages:
+	@bash deploy/install-system-packages.sh
+
+demo: system-packages setup
+	MINQING_DEMO=1 $(BIN)/flask --app wsgi minqing demo
+	MINQING_DEMO=1 $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+test: system-packages setup
+	bash scripts/test.sh
+
+lint: setup
+	$(BIN)/ruff check app workers tests bench
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,65 @@
+"""Configuration from the environment.
+
+Everything that differs between the embedded demo, the test suite and production is read from
+environment variables here, nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sqlalchemy_url(raw: str) -> str:
+    # Libraries and hosting panels hand out plain postgres:// URLs; we drive psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from environment variables."""
+    var_dir = Path(os.environ.get("MINQING_VAR_DIR", ROOT / "var"))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'minqing.sqlite3'}"
+    redis_url = os.environ.get("REDIS_URL", "")
+    production = os.environ.get("MINQING_ENV", "development") == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if production and not secret:
+        raise RuntimeError("SECRET_KEY must be set when MINQING_ENV=production")
+    return {
+        "ENV_NAME": os.environ.get("MINQING_ENV", "development"),
+        "SECRET_KEY": secret or "minqing-development-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "VAR_DIR": str(var_dir),
+        "DOCUMENTS_DIR": os.environ.get("MINQING_DOCUMENTS_DIR", str(var_dir / "documents")),
+        "REDIS_URL": redis_url,
+        # "rq" pushes jobs to Redis for separate workers; "inline" runs them in this process.
+        "JOBS_MODE": os.environ.get("MINQING_JOBS", "rq" if redis_url else "inline"),
+        "DEMO_MODE": _bool("MINQING_DEMO"),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("MINQING_LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "minqing@localhost"),
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    }
