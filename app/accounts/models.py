@@ -1,0 +1,124 @@
+"""Accounts (platform-wide people) and the roles they hold in each township (tenant rows)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKeyConstraint, String, UniqueConstraint, Uuid, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import (
+    LabelledEnum,
+    TenantScoped,
+    UTCDateTime,
+    new_id,
+    tenant_fk,
+    tenant_relationship,
+    township_fk,
+    utcnow,
+)
+
+_hasher = PasswordHasher()
+
+
+class Role(LabelledEnum):
+    TOWNSHIP_ADMIN = "township_admin"
+    LEADER = "leader"
+    CENTRE_STAFF = "centre_staff"
+    VILLAGE_ASSISTANT = "village_assistant"
+    CADRE = "cadre"
+    PARTY_REP = "party_rep"
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        from flask_babel import gettext as _
+
+        return {
+            "township_admin": _("乡镇管理员"),
+            "leader": _("镇领导/督查"),
+            "centre_staff": _("窗口/中心工作人员"),
+            "village_assistant": _("村级事务助理"),
+            "cadre": _("联户干部/党员"),
+            "party_rep": _("党代表"),
+        }
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in. Residents and jurors never have accounts."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    post: Mapped[str | None] = mapped_column(String(60))  # 职务, printed on contact cards
+    badge_no: Mapped[str | None] = mapped_column(String(20))  # 工号, shown at the window
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def roles_in(self, township_id: uuid.UUID) -> set[Role]:
+        """The roles this user holds in one township (read without the tenant filter)."""
+        rows = db.session.execute(
+            select(RoleGrant.role).where(
+                RoleGrant.township_id == township_id, RoleGrant.user_id == self.id
+            ),
+            execution_options={"all_townships": True},
+        ).scalars()
+        return {Role(r) for r in rows}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class RoleGrant(TenantScoped, db.Model):
+    """A role held by a user in a township; centre staff name their centre, assistants a village."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        tenant_fk("centre_id", "centres"),
+        tenant_fk("village_id", "villages"),
+        UniqueConstraint(
+            "township_id", "user_id", "role", "centre_id", "village_id",
+            name="uq_role_grants_scope",
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    centre_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    centre = tenant_relationship("RoleGrant", "Centre", "centre_id")
+    village = tenant_relationship("RoleGrant", "Village", "village_id")
