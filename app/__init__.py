@@ -1,0 +1,157 @@
+"""Minqing (民情): the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app import config
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ("zh_Hans_CN", "en")
+
+# Feature packages. A package's `views` module exposes `bp`; its `models` module holds its tables.
+# Service models (app.hall, app.proxy, app.studio, app.assembly) register through the registry.
+FEATURES = (
+    "accounts", "townships", "platform", "catalogue", "households", "onboarding", "matters",
+    "board", "notices", "hall", "proxy", "studio", "assembly", "cadres", "map",
+)
+
+
+def _feature_modules(kind: str) -> list[str]:
+    """The `app.<feature>.<kind>` modules that exist (features arrive one package at a time)."""
+    import importlib.util
+
+    names = []
+    for feature in FEATURES:
+        name = f"app.{feature}.{kind}"
+        if importlib.util.find_spec(f"app.{feature}") and importlib.util.find_spec(name):
+            names.append(name)
+    return names
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "var"),
+    )
+    app.config.from_mapping(config.from_environment())
+    if overrides:
+        app.config.update(overrides)
+    Path(app.config["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(ROOT / "app" / "translations"))
+    limiter.init_app(app)
+    htmx.init_app(app)
+
+    _import_models()
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_errors(app)
+
+    from app.access import check_all_views_declare_access
+    from app.cli import register_cli
+
+    register_cli(app)
+    check_all_views_declare_access(app)
+    return app
+
+
+def _import_models() -> None:
+    import importlib
+
+    for module in _feature_modules("models"):
+        importlib.import_module(module)
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    from app.service_models import load_registry
+
+    for module in _feature_modules("views"):
+        app.register_blueprint(importlib.import_module(module).bp)
+    for model in load_registry().values():
+        app.register_blueprint(model.blueprint)
+
+
+def _select_locale():
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    return "zh_Hans_CN"
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import templating
+
+    templating.register(app)
+
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in LOCALES:
+            response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale())}
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code: int):
+        def handler(error):
+            template = f"errors/{code}.html"
+            if request.headers.get("HX-Request") == "true":
+                template = "errors/_message.html"
+            return render_template(template, code=code, error=error,
+                                   township=g.get("township")), code
+
+        return handler
+
+    for code in (400, 403, 404, 413, 422, 429, 500):
+        app.register_error_handler(code, page(code))
+
+
+class _NoPersonalData(logging.Filter):
+    """Werkzeug's access log prints query strings; residents' phone digits never reach the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(_strip_query(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _strip_query(value: str) -> str:
+    if "?" not in value:
+        return value
+    head, _, tail = value.partition("?")
+    rest = tail.split(" ", 1)
+    return head + "?…" + (" " + rest[1] if len(rest) > 1 else "")
+
+
+def _configure_logging(app: Flask) -> None:
+    logging.getLogger("werkzeug").addFilter(_NoPersonalData())
+    # WeasyPrint warns through logging; keep it visible (a missing font shows up here).
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)

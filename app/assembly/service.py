@@ -1,0 +1,45 @@
+"""有奖批评: a public assembly where teams criticise, a jury scores, and every criticism is answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+
+from app.access import staff
+from app.service_models import NavEntry, ServiceModel, register, setting
+from app.service_tiles import open_matters_tile
+from app.tenancy import TenantBlueprint, current_township
+
+bp = TenantBlueprint("assembly", __name__, url_prefix="/assembly", service_model="assembly")
+
+
+@dataclass(frozen=True)
+class AssemblySettings:
+    announce_lead_days: int = setting(7, _l("提前公告天数"), 1, 60)
+    reply_workdays: int = setting(15, _l("批评答复时限（工作日）"), 1, 60)
+    revisit_after_days: int = setting(30, _l("答复后回访间隔（天）"), 1, 180)
+    jury_size: int = setting(10, _l("评审团人数"), 3, 50)
+    drop_extremes: bool = setting(False, _l("去掉最高分和最低分后取平均"))
+
+
+@bp.route("/")
+@staff()
+def index():
+    township = current_township()
+    return render_template("service_models/overview.html", model=MODEL,
+                           settings=MODEL.settings_for(township))
+
+
+MODEL = register(
+    ServiceModel(
+        key="assembly",
+        label=_l("有奖批评"),
+        description=_l("每半年召开有奖批评大会，评审团匿名打分，每条批评限期答复、满意方销号。"),
+        blueprint=bp,
+        settings_class=AssemblySettings,
+        nav=(NavEntry(_l("有奖批评"), "assembly.index"),),
+        tiles=open_matters_tile(_l("批评在办事项"), "assembly"),
+    )
+)

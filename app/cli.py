@@ -1,0 +1,96 @@
+"""Command-line tasks: `flask --app wsgi minqing ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+def migrate_database() -> None:
+    """Apply every migration (all branches)."""
+    upgrade(revision="heads")
+
+
+def register_cli(app: Flask) -> None:
+    group = click.Group("minqing", help="Minqing administration.")
+
+    @group.command("migrate")
+    def migrate_cmd():
+        """Apply the database migrations."""
+        migrate_database()
+        click.echo("migrations applied")
+
+    @group.command("create-operator")
+    @click.argument("username")
+    @click.option("--name", default="平台运维")
+    @click.password_option()
+    def create_operator(username, name, password):
+        """Create a platform operator, who creates townships."""
+        from app.accounts.operations import create_user
+
+        create_user(username=username, name=name, password=password, is_operator=True)
+        db.session.commit()
+        click.echo(f"operator {username} created")
+
+    @group.command("load-profile")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--slug", help="网址代码 (default: the profile's)")
+    @click.option("--name", help="名称 (default: the profile's)")
+    @click.option("--code", help="编号前缀 (default: the profile's)")
+    def load_profile_cmd(path, slug, name, code):
+        """Create a township from a profile in tenants/ (all or nothing)."""
+        from app.townships.profiles import ProfileError, load_profile, read_profile
+
+        try:
+            township = load_profile(read_profile(path), slug=slug, name=name, code=code,
+                                    with_people=False)
+        except (ProfileError, ValueError, KeyError) as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"township {township.slug} created from {path.name}")
+
+    @group.command("demo")
+    def demo_cmd():
+        """Apply migrations and load the demo townships (idempotent)."""
+        created = load_demo()
+        click.echo(f"demo ready: {created} township(s) loaded")
+
+    app.cli.add_command(group)
+
+
+DEMO_PASSWORD = "demo"
+
+
+def load_demo() -> int:
+    """Migrate, then create the operator and every demo township not yet present."""
+    from app.accounts.operations import create_user, find_user
+    from app.tenancy import bind_township
+    from app.townships.models import Township
+    from app.townships.profiles import demo_profiles, load_profile, read_profile
+
+    migrate_database()
+    if find_user("operator") is None:
+        create_user(username="operator", name="平台运维", password=DEMO_PASSWORD,
+                    is_operator=True)
+        db.session.commit()
+    created = 0
+    for path in demo_profiles():
+        data = read_profile(path)
+        slug = data.get("township", {}).get("slug")
+        if db.session.scalar(select(Township.id).where(Township.slug == slug)):
+            continue
+        load_profile(data, is_demo=True, password=DEMO_PASSWORD)
+        from app.demo import seed_activity
+
+        seed_activity(slug)
+        db.session.commit()
+        bind_township(db.session, None)
+        created += 1
+    return created

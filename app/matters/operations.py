@@ -1,0 +1,418 @@
+"""The life of a matter (DESIGN §5), enforced in one place.
+
+Every change goes through `_transition` or `_record`, which append a MatterEvent; nothing about a
+matter is changed without a trace. Operations take explicit arguments and never touch the request;
+the caller commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.extensions import db
+from app.matters.models import (
+    OPEN_STATES,
+    Channel,
+    Evaluation,
+    EvaluationSource,
+    Level,
+    Matter,
+    MatterCounter,
+    MatterEvent,
+    Rating,
+    Reply,
+    Revisit,
+    State,
+)
+from app.models import utcnow
+from app.townships.workdays import WorkCalendar
+
+# Which state may follow which. Anything else is refused with TransitionError.
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.RECEIVED: frozenset({State.ASSIGNED, State.IN_PROGRESS, State.ESCALATED, State.REPLIED,
+                               State.WITHDRAWN, State.DUPLICATE, State.NOT_RESPONSIBLE}),
+    State.ASSIGNED: frozenset({State.ASSIGNED, State.IN_PROGRESS, State.ESCALATED, State.REPLIED,
+                               State.WITHDRAWN, State.DUPLICATE, State.NOT_RESPONSIBLE}),
+    State.IN_PROGRESS: frozenset({State.ASSIGNED, State.ESCALATED, State.REPLIED,
+                                  State.WITHDRAWN, State.NOT_RESPONSIBLE}),
+    State.ESCALATED: frozenset({State.ASSIGNED, State.IN_PROGRESS, State.ESCALATED,
+                                State.REPLIED, State.NOT_RESPONSIBLE}),
+    State.REOPENED: frozenset({State.ASSIGNED, State.IN_PROGRESS, State.ESCALATED,
+                               State.REPLIED}),
+    State.REPLIED: frozenset({State.CLOSED, State.REOPENED}),
+    State.CLOSED: frozenset({State.REOPENED}),
+    State.WITHDRAWN: frozenset(),
+    State.DUPLICATE: frozenset(),
+    State.NOT_RESPONSIBLE: frozenset(),
+}
+
+LEVEL_ORDER = (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY)
+
+
+class TransitionError(ValueError):
+    """An operation that the matter's state or the township's rules do not allow.
+
+    `message` is shown to people as it is (translated by the caller's template).
+    """
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """How matters of a channel are handled in a township (DESIGN §5)."""
+
+    workdays: int
+    # "on_reply": closes when replied; "manual": staff close after reply;
+    # "satisfied": closes only on a satisfied evaluation from the resident.
+    closeout: str
+    revisit_after_days: int | None = None
+
+
+DEFAULT_RULES: dict[str, ChannelRule] = {
+    Channel.HALL: ChannelRule(workdays=5, closeout="on_reply"),
+    Channel.PROXY: ChannelRule(workdays=5, closeout="manual"),
+    Channel.STUDIO: ChannelRule(workdays=15, closeout="manual"),
+    Channel.ASSEMBLY: ChannelRule(workdays=15, closeout="satisfied", revisit_after_days=30),
+    Channel.VISIT: ChannelRule(workdays=10, closeout="manual"),
+    Channel.ONLINE: ChannelRule(workdays=10, closeout="manual"),
+    Channel.PHONE: ChannelRule(workdays=10, closeout="manual"),
+}
+CLOSEOUT_CHOICES = ("on_reply", "manual", "satisfied")
+
+
+def channel_rule(township, channel: str) -> ChannelRule:
+    """The township's rule for a channel: its settings over the defaults."""
+    base = DEFAULT_RULES[Channel(channel)]
+    own = (township.settings or {}).get("channels", {}).get(channel, {})
+    closeout = own.get("closeout", base.closeout)
+    if closeout not in CLOSEOUT_CHOICES:
+        closeout = base.closeout
+    return ChannelRule(
+        workdays=int(own.get("workdays", base.workdays)),
+        closeout=closeout,
+        revisit_after_days=own.get("revisit_after_days", base.revisit_after_days),
+    )
+
+
+def local_today(township, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(township.timezone)).date()
+
+
+def next_number(township, year: int) -> str:
+    """The next tracking number of the township for `year`, e.g. HGZ-2026-000123."""
+    table = MatterCounter.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(table)
+        .values(township_id=township.id, year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["township_id", "year"])
+    )
+    # The UPDATE takes the row lock, so two desks never get the same number.
+    last = db.session.execute(
+        update(table)
+        .where(table.c.township_id == township.id, table.c.year == year)
+        .values(last=table.c.last + 1)
+        .returning(table.c.last)
+    ).scalar_one()
+    return f"{township.code}-{year}-{last:06d}"
+
+
+def _record(matter: Matter, kind: str, actor=None, actor_kind: str = "user",
+            from_state: str | None = None, to_state: str | None = None, **data) -> MatterEvent:
+    seq = (
+        db.session.scalar(
+            select(func.max(MatterEvent.seq)).where(
+                MatterEvent.township_id == matter.township_id,
+                MatterEvent.matter_id == matter.id,
+            )
+        )
+        or 0
+    ) + 1
+    event = MatterEvent(
+        township_id=matter.township_id,
+        matter_id=matter.id,
+        seq=seq,
+        actor_id=getattr(actor, "id", None),
+        actor_kind=actor_kind if actor is None else "user",
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        data={k: _jsonable(v) for k, v in data.items()},
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _jsonable(value):
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if hasattr(value, "hex") and hasattr(value, "int"):  # uuid
+        return str(value)
+    return value
+
+
+def _transition(matter: Matter, to: State, actor=None, actor_kind: str = "user", kind=None,
+                **data) -> MatterEvent:
+    current = State(matter.state)
+    if to not in TRANSITIONS[current]:
+        raise TransitionError(
+            f"事项当前状态为“{current.label}”，不能改为“{to.label}”。"
+        )
+    matter.state = to.value
+    now = utcnow()
+    if matter.first_response_at is None and to != State.RECEIVED:
+        matter.first_response_at = now
+    if to == State.REPLIED:
+        matter.replied_at = now
+    if to in {State.CLOSED, *TERMINAL} and matter.closed_at is None:
+        matter.closed_at = now
+    if to == State.REOPENED:
+        matter.closed_at = None
+    return _record(matter, kind or to.value, actor, actor_kind, current.value, to.value, **data)
+
+
+TERMINAL = (State.WITHDRAWN, State.DUPLICATE, State.NOT_RESPONSIBLE)
+
+
+def create_matter(township, *, channel: str, title: str, actor=None, description: str = "",
+                  category: str | None = None, service_item=None, resident=None, household=None,
+                  village=None, centre=None, contact_name: str | None = None,
+                  contact_phone: str | None = None, is_public: bool = True,
+                  workdays: int | None = None, source_visit=None, extra: dict | None = None,
+                  now: datetime | None = None) -> Matter:
+    """Register a matter from any channel, with its number and promised date."""
+    channel = Channel(channel).value
+    now = now or utcnow()
+    today = local_today(township, now)
+    if workdays is None:
+        workdays = (
+            service_item.promised_workdays if service_item is not None
+            else channel_rule(township, channel).workdays
+        )
+    if household is None and resident is not None and resident.household_id:
+        household = resident.household
+    if village is None:
+        village = (household.village if household is not None else None) or (
+            resident.village if resident is not None else None
+        )
+    if centre is None and service_item is not None:
+        centre = service_item.centre
+    phone = contact_phone or (resident.phone if resident is not None else None) or (
+        household.phone if household is not None else None
+    )
+    matter = Matter(
+        township_id=township.id,
+        number=next_number(township, today.year),
+        channel=channel,
+        category=category or ("service" if service_item is not None else "suggestion"),
+        service_item_id=getattr(service_item, "id", None),
+        title=title.strip(),
+        description=description.strip(),
+        resident_id=getattr(resident, "id", None),
+        household_id=getattr(household, "id", None),
+        village_id=getattr(village, "id", None),
+        centre_id=getattr(centre, "id", None),
+        contact_name=contact_name or (resident.name if resident is not None else None),
+        contact_phone=phone,
+        contact_phone_tail=phone[-4:] if phone else None,
+        is_public=is_public,
+        received_at=now,
+        promised_workdays=workdays,
+        due_on=WorkCalendar.for_township(township.id).add_workdays(today, workdays),
+        rating_token=secrets.token_urlsafe(18),
+        source_visit_id=getattr(source_visit, "id", None),
+        created_by_id=getattr(actor, "id", None),
+        extra=extra or {},
+    )
+    db.session.add(matter)
+    db.session.flush()
+    _record(matter, "created", actor, "system" if actor is None else "user", None,
+            State.RECEIVED.value, channel=channel, due_on=matter.due_on)
+    return matter
+
+
+def assign(matter: Matter, actor, *, assignee=None, centre=None, unit_name: str | None = None,
+           commitment: str | None = None, commitment_due: date | None = None) -> MatterEvent:
+    """Hand the matter to a responsible person and unit, optionally with a commitment (承诺)."""
+    if assignee is None and centre is None and not unit_name:
+        raise TransitionError("请指定责任人或责任单位。")
+    before = {
+        "assignee": str(matter.assignee_id) if matter.assignee_id else None,
+        "centre": str(matter.centre_id) if matter.centre_id else None,
+        "unit_name": matter.unit_name,
+        "commitment": matter.commitment,
+    }
+    matter.assignee_id = getattr(assignee, "id", None)
+    if centre is not None:
+        matter.centre_id = centre.id
+    matter.unit_name = unit_name or matter.unit_name
+    if commitment:
+        matter.commitment = commitment
+        matter.commitment_due = commitment_due
+    after = {
+        "assignee": str(matter.assignee_id) if matter.assignee_id else None,
+        "centre": str(matter.centre_id) if matter.centre_id else None,
+        "unit_name": matter.unit_name,
+        "commitment": matter.commitment,
+    }
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    return _transition(matter, State.ASSIGNED, actor, changes=changes,
+                       commitment_due=commitment_due)
+
+
+def start(matter: Matter, actor) -> MatterEvent:
+    """The responsible person starts work."""
+    return _transition(matter, State.IN_PROGRESS, actor)
+
+
+def escalate(matter: Matter, actor, *, reason: str) -> MatterEvent:
+    """Hand the matter up one level (村 → 镇 → 县), keeping the level."""
+    current = Level(matter.level)
+    index = LEVEL_ORDER.index(current)
+    if index == len(LEVEL_ORDER) - 1:
+        raise TransitionError("事项已在县级，无法继续上报。")
+    if not reason.strip():
+        raise TransitionError("上报须写明原因。")
+    new_level = LEVEL_ORDER[index + 1]
+    matter.level = new_level.value
+    return _transition(matter, State.ESCALATED, actor, level=[current.value, new_level.value],
+                       reason=reason.strip())
+
+
+def reply(matter: Matter, actor, *, public_text: str, private_notes: str = "",
+          township=None) -> Reply:
+    """Answer the resident. Closes at once where the channel's rule says so."""
+    if not public_text.strip():
+        raise TransitionError("答复内容不能为空。")
+    answer = Reply(township_id=matter.township_id, matter_id=matter.id, stage=matter.stage,
+                   public_text=public_text.strip(), private_notes=private_notes.strip(),
+                   author_id=getattr(actor, "id", None))
+    db.session.add(answer)
+    _transition(matter, State.REPLIED, actor, public_text=answer.public_text)
+    township = township or _township_of(matter)
+    rule = channel_rule(township, matter.channel)
+    if rule.revisit_after_days:
+        schedule_revisit(matter, local_today(township) + timedelta(days=rule.revisit_after_days))
+    if rule.closeout == "on_reply":
+        _transition(matter, State.CLOSED, actor, kind="closed", rule="on_reply")
+    return answer
+
+
+def close(matter: Matter, actor, township=None) -> MatterEvent:
+    """Close out (销号), if the channel's rule allows it now."""
+    township = township or _township_of(matter)
+    rule = channel_rule(township, matter.channel)
+    if rule.closeout == "satisfied" and not _satisfied_this_stage(matter):
+        raise TransitionError("该类事项须群众评价满意后方可销号。")
+    return _transition(matter, State.CLOSED, actor, rule=rule.closeout)
+
+
+def reopen(matter: Matter, actor=None, *, reason: str, actor_kind: str = "user") -> MatterEvent:
+    """Back to work: the resident was not satisfied. Counted, and a new rating stage begins."""
+    event = _transition(matter, State.REOPENED, actor, actor_kind, reason=reason)
+    matter.stage += 1
+    matter.reopen_count += 1
+    return event
+
+
+def end_without_resolution(matter: Matter, actor, *, to: State, reason: str) -> MatterEvent:
+    """Withdrawn, duplicate or not the township's responsibility: closed, not counted resolved."""
+    if to not in TERMINAL:
+        raise TransitionError("无效的结束方式。")
+    if not reason.strip():
+        raise TransitionError("请写明原因。")
+    return _transition(matter, to, actor, reason=reason.strip())
+
+
+def evaluate(matter: Matter, *, rating: str, source: str, comment: str = "", entered_by=None,
+             how: str | None = None, staff_id=None, township=None) -> Evaluation:
+    """Record the resident's rating for the current stage, and apply the close-out rule.
+
+    A satisfied rating closes a matter whose rule waits for it; a dissatisfied one reopens it.
+    """
+    rating_enum = Rating(rating)
+    source_enum = EvaluationSource(source)
+    if source_enum != EvaluationSource.RESIDENT_LINK and source_enum != EvaluationSource.WINDOW \
+            and entered_by is None:
+        raise TransitionError("工作人员代录评价须记录录入人。")
+    if matter.state not in (State.REPLIED, State.CLOSED):
+        raise TransitionError("事项答复后才能评价。")
+    exists = db.session.scalar(
+        select(func.count()).select_from(Evaluation).where(
+            Evaluation.township_id == matter.township_id,
+            Evaluation.matter_id == matter.id,
+            Evaluation.stage == matter.stage,
+        )
+    )
+    if exists:
+        raise TransitionError("本阶段已经评价过了。")
+    evaluation = Evaluation(
+        township_id=matter.township_id, matter_id=matter.id, stage=matter.stage,
+        rating=rating_enum.value, comment=comment.strip(), source=source_enum.value,
+        entered_by_id=getattr(entered_by, "id", None), centre_id=matter.centre_id,
+        staff_id=staff_id or matter.assignee_id or matter.created_by_id,
+    )
+    db.session.add(evaluation)
+    db.session.flush()
+    actor_kind = "resident" if entered_by is None else "user"
+    _record(matter, "evaluated", entered_by, actor_kind, rating=rating_enum.value,
+            source=source_enum.value, how=how, stage=matter.stage)
+    township = township or _township_of(matter)
+    rule = channel_rule(township, matter.channel)
+    if rating_enum.is_satisfied:
+        if matter.state == State.REPLIED and rule.closeout == "satisfied":
+            _transition(matter, State.CLOSED, None, "system", kind="closed", rule="satisfied")
+    else:
+        reopen(matter, None, reason="群众评价不满意", actor_kind="system")
+    return evaluation
+
+
+def schedule_revisit(matter: Matter, due_on: date) -> Revisit:
+    revisit = Revisit(township_id=matter.township_id, matter_id=matter.id, due_on=due_on)
+    db.session.add(revisit)
+    _record(matter, "revisit_scheduled", None, "system", due_on=due_on)
+    return revisit
+
+
+def record_revisit(revisit: Revisit, actor, *, method: str, outcome: str) -> Revisit:
+    """Record that a scheduled revisit happened, and what the resident said."""
+    if revisit.done_at is not None:
+        raise TransitionError("该回访已记录。")
+    revisit.done_at = utcnow()
+    revisit.done_by_id = actor.id
+    revisit.method = method
+    revisit.outcome = outcome.strip()
+    _record(revisit.matter, "revisited", actor, method=method, outcome=revisit.outcome)
+    return revisit
+
+
+def _satisfied_this_stage(matter: Matter) -> bool:
+    ratings = db.session.scalars(
+        select(Evaluation.rating).where(
+            Evaluation.township_id == matter.township_id,
+            Evaluation.matter_id == matter.id,
+            Evaluation.stage == matter.stage,
+        )
+    ).all()
+    return any(Rating(r).is_satisfied for r in ratings)
+
+
+def _township_of(matter: Matter):
+    from app.townships.models import Township
+
+    return db.session.get(Township, matter.township_id)
+
+
+def is_overdue(matter: Matter, today: date) -> bool:
+    return matter.state in OPEN_STATES and matter.due_on < today

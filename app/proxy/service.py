@@ -1,0 +1,46 @@
+"""一村一站一助理 / 农事村办: village assistants carry villagers' errands; household visits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+
+from app.access import staff
+from app.service_models import NavEntry, ServiceModel, register, setting
+from app.service_tiles import open_matters_tile
+from app.tenancy import TenantBlueprint, current_township
+
+bp = TenantBlueprint("proxy", __name__, url_prefix="/proxy", service_model="proxy")
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    visits_per_year: int = setting(2, _l("每户每年至少走访次数"), 1, 52)
+    small_village_target_pct: int = setting(100, _l("小村走访覆盖目标（%）"), 0, 100)
+    large_village_target_pct: int = setting(80, _l("大村走访覆盖目标（%）"), 0, 100)
+    large_village_households: int = setting(300, _l("大村户数标准（户）"), 1, 100000)
+    households_per_cadre: int = setting(30, _l("每名联户干部联系户数"), 1, 500)
+    stale_visit_days: int = setting(180, _l("多少天未走访即提醒"), 7, 730)
+
+
+@bp.route("/")
+@staff()
+def index():
+    township = current_township()
+    return render_template("service_models/overview.html", model=MODEL,
+                           settings=MODEL.settings_for(township))
+
+
+MODEL = register(
+    ServiceModel(
+        key="proxy",
+        label=_l("村级代办"),
+        description=_l("一村一站一助理：群众动嘴、干部跑腿，村级事务助理免费代办，并记录民情日记。"),
+        blueprint=bp,
+        settings_class=ProxySettings,
+        nav=(NavEntry(_l("村级代办"), "proxy.index"),),
+        tiles=open_matters_tile(_l("代办在办事项"), "proxy"),
+    )
+)

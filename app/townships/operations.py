@@ -1,0 +1,68 @@
+"""Creating townships and switching their service models."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.service_models import REGISTRY, SERVICE_MODEL_KEYS, parse_settings, settings_to_dict
+from app.townships.models import CalendarDay, Township, TownshipService
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+
+
+class TownshipError(ValueError):
+    pass
+
+
+def create_township(*, slug: str, name: str, code: str, division_code: str | None = None,
+                    county: str | None = None, is_demo: bool = False, **fields) -> Township:
+    """A new tenant with every service model present and switched off."""
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug):
+        raise TownshipError("网址代码须为 3–40 位小写字母、数字或连字符，以字母开头。")
+    if db.session.scalar(select(Township.id).where(Township.slug == slug)):
+        raise TownshipError("该网址代码已被使用。")
+    code = code.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2,8}", code):
+        raise TownshipError("编号前缀须为 2–8 位大写字母，如 HGZ。")
+    township = Township(slug=slug, name=name.strip(), code=code, division_code=division_code,
+                        county=county, is_demo=is_demo, settings={}, **fields)
+    db.session.add(township)
+    db.session.flush()
+    for key in SERVICE_MODEL_KEYS:
+        db.session.add(TownshipService(township_id=township.id, key=key, enabled=False,
+                                       settings={}))
+    db.session.flush()
+    db.session.refresh(township)
+    return township
+
+
+def set_service(township: Township, key: str, *, enabled: bool,
+                settings: dict | None = None) -> TownshipService:
+    """Switch a service model on or off and store its (validated) settings."""
+    model = REGISTRY[key]
+    entry = township.service(key)
+    if entry is None:
+        entry = TownshipService(township_id=township.id, key=key, enabled=False, settings={})
+        db.session.add(entry)
+        township.services.append(entry)
+    entry.enabled = enabled
+    if settings is not None:
+        entry.settings = settings_to_dict(parse_settings(model.settings_class, settings))
+    return entry
+
+
+def set_calendar_day(township: Township, day, *, is_workday: bool, note: str = "") -> CalendarDay:
+    row = db.session.scalar(
+        select(CalendarDay).where(CalendarDay.township_id == township.id, CalendarDay.day == day)
+    )
+    if row is None:
+        row = CalendarDay(township_id=township.id, day=day, is_workday=is_workday, note=note)
+        db.session.add(row)
+    else:
+        row.is_workday = is_workday
+        row.note = note
+    return row

@@ -1,0 +1,38 @@
+"""Values for URL parameters, so the access test can reach every route.
+
+Each module here defines `PARAMS = {"<url parameter>": lambda town: value}` (town is a
+tests.factories.Town with `.objects` filled in) and may define `extend(world)` to add objects of its
+feature to both townships. A route whose parameter has no entry makes the access test fail, naming it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from app.extensions import db
+from app.tenancy import bind_township
+
+
+def _modules():
+    for info in pkgutil.iter_modules(__path__):
+        yield importlib.import_module(f"{__name__}.{info.name}")
+
+
+def all_params() -> dict:
+    params: dict = {}
+    for module in _modules():
+        params.update(getattr(module, "PARAMS", {}))
+    return params
+
+
+def extend_world(world) -> None:
+    for module in _modules():
+        extend = getattr(module, "extend", None)
+        if extend is None:
+            continue
+        for town in (world.a, world.b):
+            bind_township(db.session, town.township.id)
+            extend(town)
+            db.session.commit()
+    bind_township(db.session, None)
