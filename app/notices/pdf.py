@@ -1,0 +1,51 @@
+"""Rendering print-ready Chinese PDFs with WeasyPrint (DESIGN §7, STACK.md).
+
+Documents are rendered from templates/pdf/ with a CJK font named explicitly in pdf/base.css (a
+missing glyph is otherwise dropped silently). The URL fetcher serves only the project's own static
+files and data: URIs: no file:// and no outside hosts, whatever a template or a user's text says.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+from pathlib import Path
+
+import segno
+from flask import current_app, render_template
+from weasyprint import HTML, default_url_fetcher
+
+STATIC_PREFIX = "minqing-static:"
+
+
+class RefusedURL(ValueError):
+    pass
+
+
+def safe_url_fetcher(url: str, *args, **kwargs):
+    """Serve minqing-static:<path> from app/static, and data: URIs; refuse everything else."""
+    if url.startswith("data:"):
+        return default_url_fetcher(url, *args, **kwargs)
+    if url.startswith(STATIC_PREFIX):
+        root = Path(current_app.static_folder).resolve()
+        path = (root / url[len(STATIC_PREFIX):].lstrip("/")).resolve()
+        if root not in path.parents or not path.is_file():
+            raise RefusedURL(url)
+        return {
+            "string": path.read_bytes(),
+            "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+        }
+    raise RefusedURL(url)
+
+
+def qr_data_uri(url: str, scale: int = 4) -> str:
+    """A QR code as an SVG data: URI, for a receipt's link to its tracking or rating page."""
+    return segno.make(url, error="m").svg_data_uri(scale=scale)
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render templates/pdf/<template> to PDF bytes. The template extends pdf/base.html."""
+    html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
+    buffer = io.BytesIO()
+    HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=safe_url_fetcher).write_pdf(buffer)
+    return buffer.getvalue()
