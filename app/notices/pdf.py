@@ -13,7 +13,8 @@ from pathlib import Path
 
 import segno
 from flask import current_app, render_template
-from weasyprint import HTML, default_url_fetcher
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "minqing-static:"
 
@@ -22,20 +23,23 @@ class RefusedURL(ValueError):
     pass
 
 
-def safe_url_fetcher(url: str, *args, **kwargs):
+class SafeURLFetcher(URLFetcher):
     """Serve minqing-static:<path> from app/static, and data: URIs; refuse everything else."""
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    if url.startswith(STATIC_PREFIX):
-        root = Path(current_app.static_folder).resolve()
-        path = (root / url[len(STATIC_PREFIX):].lstrip("/")).resolve()
-        if root not in path.parents or not path.is_file():
-            raise RefusedURL(url)
-        return {
-            "string": path.read_bytes(),
-            "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-        }
-    raise RefusedURL(url)
+
+    def __init__(self, static_root: Path):
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+        self._root = static_root.resolve()
+
+    def fetch(self, url, headers=None):
+        if url.startswith(STATIC_PREFIX):
+            path = (self._root / url[len(STATIC_PREFIX):].lstrip("/")).resolve()
+            if self._root not in path.parents or not path.is_file():
+                raise RefusedURL(url)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        raise RefusedURL(url)
 
 
 def qr_data_uri(url: str, scale: int = 4) -> str:
@@ -47,5 +51,6 @@ def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> to PDF bytes. The template extends pdf/base.html."""
     html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
     buffer = io.BytesIO()
-    HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=safe_url_fetcher).write_pdf(buffer)
+    fetcher = SafeURLFetcher(Path(current_app.static_folder))
+    HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=fetcher).write_pdf(buffer)
     return buffer.getvalue()
