@@ -48,7 +48,6 @@ def app():
             "SQLALCHEMY_DATABASE_URI": _fresh_database_url(),
             "VAR_DIR": str(_TMP / "var"),
             "DOCUMENTS_DIR": str(_TMP / "var" / "documents"),
-            "SERVER_NAME": "minqing.test",
             "LOGIN_RATE_LIMIT": "1000 per minute",
         }
     )
