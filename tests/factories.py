@@ -131,3 +131,7 @@ class World:
 
         extend_world(world)
         return world
+
+
+def create_operator():
+    return create_user(username=f"op{next(_seq)}", name="平台运维", is_operator=True)

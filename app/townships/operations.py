@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
+from app.tenancy import bind_township
 from app.service_models import REGISTRY, SERVICE_MODEL_KEYS, parse_settings, settings_to_dict
 from app.townships.models import CalendarDay, Township, TownshipService
 
@@ -19,7 +20,10 @@ class TownshipError(ValueError):
 
 def create_township(*, slug: str, name: str, code: str, division_code: str | None = None,
                     county: str | None = None, is_demo: bool = False, **fields) -> Township:
-    """A new tenant with every service model present and switched off."""
+    """A new tenant with every service model present and switched off.
+
+    The session is bound to the new township afterwards: what follows is its setting-up.
+    """
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug):
         raise TownshipError("网址代码须为 3–40 位小写字母、数字或连字符，以字母开头。")
@@ -32,6 +36,7 @@ def create_township(*, slug: str, name: str, code: str, division_code: str | Non
                         county=county, is_demo=is_demo, settings={}, **fields)
     db.session.add(township)
     db.session.flush()
+    bind_township(db.session, township.id)
     for key in SERVICE_MODEL_KEYS:
         db.session.add(TownshipService(township_id=township.id, key=key, enabled=False,
                                        settings={}))
