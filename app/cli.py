@@ -62,6 +62,13 @@ def register_cli(app: Flask) -> None:
         created = load_demo()
         click.echo(f"demo ready: {created} township(s) loaded")
 
+    @group.command("citus-sql")
+    def citus_sql():
+        """Print the statements that distribute the schema on Citus (deploy/SCALING.md)."""
+        from app.scaleout import citus_statements
+
+        click.echo("\n".join(citus_statements()))
+
     app.cli.add_command(group)
 
 
