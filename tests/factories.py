@@ -121,8 +121,10 @@ class World:
                 )
             m = matter(t, channel="hall", service_item=item, resident=resident_of(h),
                        actor=town.users[Role.CENTRE_STAFF])
+            cadre_grant = town.users[Role.CADRE].grants[0]
             town.objects = SimpleNamespace(centre=c, village=v, household=h, service_item=item,
-                                           matter=m, resident=resident_of(h))
+                                           matter=m, resident=resident_of(h),
+                                           cadre_grant_id=cadre_grant.id)
             db.session.commit()
             bind_township(db.session, None)
             towns.append(town)

@@ -218,3 +218,30 @@ def test_query_strings_never_reach_the_access_log(app, caplog):
                                ("127.0.0.1", "GET /t/x/track?phone=1234 HTTP/1.1", "200"), None)
     _NoPersonalData().filter(record)
     assert "1234" not in record.getMessage()
+
+
+def test_admin_adds_staff_with_roles_and_keeps_at_least_one_admin(app, client, town):
+    t, admin = town
+    login(client, admin)
+    page = client.get(f"/t/{t.slug}/staff").get_data(as_text=True)
+    token = _csrf(page)
+    missing_centre = client.post(f"/t/{t.slug}/staff", data={
+        "csrf_token": token, "username": "xz-window", "name": "孙窗口", "roles": "centre_staff"})
+    assert missing_centre.status_code == 422
+    assert "须选择所在中心" in missing_centre.get_data(as_text=True)
+    added = client.post(f"/t/{t.slug}/staff", data={
+        "csrf_token": token, "username": "xz-leader", "name": "周镇长",
+        "roles": ["leader", "cadre"], "phone": "13900002222"})
+    assert added.status_code == 200
+    html = added.get_data(as_text=True)
+    assert "/invite/" in html and "周镇长" in html
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "xz-leader"))
+        roles = set(db.session.scalars(select(RoleGrant.role).where(
+            RoleGrant.user_id == user.id), execution_options={"all_townships": True}))
+        assert roles == {"leader", "cadre"}
+        admin_grant = db.session.scalar(select(RoleGrant.id).where(
+            RoleGrant.user_id == admin.id), execution_options={"all_townships": True})
+    refused = client.post(f"/t/{t.slug}/staff/grants/{admin_grant}/revoke",
+                          data={"csrf_token": token}, follow_redirects=True)
+    assert "至少要保留一名管理员" in refused.get_data(as_text=True)

@@ -5,8 +5,17 @@ import typing
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 
 def service_form(model) -> type[FlaskForm]:
@@ -29,6 +38,11 @@ def service_form(model) -> type[FlaskForm]:
     return type(f"{model.key.title()}SettingsForm", (FlaskForm,), attrs)
 
 
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 class CalendarDayForm(FlaskForm):
     day = DateField(_l("日期"), validators=[DataRequired()])
     kind = RadioField(
@@ -38,3 +52,17 @@ class CalendarDayForm(FlaskForm):
         validators=[DataRequired()],
     )
     note = StringField(_l("说明（如：春节）"), validators=[Optional(), Length(max=60)])
+
+
+class StaffForm(FlaskForm):
+    """A new staff member of the township, with the roles they hold."""
+
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=60)])
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
+    phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$",
+                                                                   message=_l("请填写11位手机号"))])
+    post = StringField(_l("职务"), validators=[Optional(), Length(max=60)])
+    badge_no = StringField(_l("工号"), validators=[Optional(), Length(max=20)])
+    roles = MultiCheckboxField(_l("角色"), validators=[DataRequired(_l("请至少选择一个角色"))])
+    centre_id = SelectField(_l("所在中心（窗口/中心工作人员）"), validators=[Optional()])
+    village_id = SelectField(_l("负责的村（村级事务助理）"), validators=[Optional()])

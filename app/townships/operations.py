@@ -71,3 +71,45 @@ def set_calendar_day(township: Township, day, *, is_workday: bool, note: str = "
         row.is_workday = is_workday
         row.note = note
     return row
+
+
+class StaffError(ValueError):
+    pass
+
+
+def add_staff(township: Township, *, username: str, name: str, roles, centre=None, village=None,
+              **fields):
+    """Add a staff member with roles; they set their password through an invitation link."""
+    from app.accounts.models import Role
+    from app.accounts.operations import create_user, find_user, grant
+
+    if find_user(username):
+        raise StaffError("该用户名已存在。")
+    roles = [Role(r) for r in roles]
+    if Role.CENTRE_STAFF in roles and centre is None:
+        raise StaffError("窗口/中心工作人员须选择所在中心。")
+    if Role.VILLAGE_ASSISTANT in roles and village is None:
+        raise StaffError("村级事务助理须选择负责的村。")
+    user = create_user(username=username, name=name, **fields)
+    for role in roles:
+        grant(township, user, role,
+              centre=centre if role == Role.CENTRE_STAFF else None,
+              village=village if role == Role.VILLAGE_ASSISTANT else None)
+    return user
+
+
+def revoke(township: Township, grant_row) -> None:
+    """Take a role away; the township always keeps at least one administrator."""
+    from sqlalchemy import func
+
+    from app.accounts.models import Role, RoleGrant
+
+    if grant_row.role == Role.TOWNSHIP_ADMIN:
+        admins = db.session.scalar(
+            select(func.count()).select_from(RoleGrant).where(
+                RoleGrant.township_id == township.id, RoleGrant.role == Role.TOWNSHIP_ADMIN
+            )
+        )
+        if admins <= 1:
+            raise StaffError("乡镇至少要保留一名管理员。")
+    db.session.delete(grant_row)

@@ -7,4 +7,6 @@ PARAMS = {
     "resident_id": lambda town: town.objects.resident.id,
     "township_id": lambda town: town.township.id,
     "token": lambda town: "not-a-real-token",
+    "grant_id": lambda town: town.objects.cadre_grant_id,
 }
+
