@@ -85,7 +85,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.service_models import load_registry
 
     for module in _feature_modules("views"):
-        app.register_blueprint(importlib.import_module(module).bp)
+        views = importlib.import_module(module)
+        app.register_blueprint(views.bp)
+        # A feature's public pages may live on a second blueprint (no login, other prefix).
+        if hasattr(views, "public_bp"):
+            app.register_blueprint(views.public_bp)
     for model in load_registry().values():
         app.register_blueprint(model.blueprint)
 
