@@ -36,3 +36,12 @@ def extend_world(world) -> None:
             extend(town)
             db.session.commit()
     bind_township(db.session, None)
+
+
+def owned_endpoints() -> dict:
+    """{endpoint: roles}: pages about one person's own object (a test attempt, say), which other
+    roles may not see even though the route's rule lets them in (they get 403 or 404)."""
+    owned: dict = {}
+    for module in _modules():
+        owned.update(getattr(module, "OWNED", {}))
+    return owned

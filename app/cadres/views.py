@@ -1,0 +1,576 @@
+"""Cadres' duties and evaluations: staff pages under /t/<slug>/cadres, public pages beside them."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from app.access import has_role, public, staff
+from app.accounts.models import Role, RoleGrant, User
+from app.cadres import operations as ops
+from app.cadres.forms import (
+    ActionForm,
+    CaseForm,
+    CommitmentForm,
+    DutyForm,
+    InviteForm,
+    PaperCategoryForm,
+    QuestionForm,
+    RatingForm,
+    RoundForm,
+    SettleForm,
+    TickForm,
+)
+from app.cadres.models import (
+    CaseState,
+    CaseWriteUp,
+    Commitment,
+    CommitmentRating,
+    CommitmentState,
+    EvaluationRound,
+    Question,
+    RequiredAction,
+    RoundParticipant,
+    RoundState,
+    TestAttempt,
+)
+from app.extensions import db, limiter
+from app.households.models import Household, Visit
+from app.matters.models import Rating
+from app.matters.operations import local_today
+from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
+
+bp = TenantBlueprint("cadres", __name__, url_prefix="/cadres")
+public_bp = TenantBlueprint("cadres_public", __name__)
+
+SUPERVISORS = (Role.TOWNSHIP_ADMIN, Role.LEADER)
+
+
+def _is_supervisor() -> bool:
+    return has_role(current_township(), *SUPERVISORS)
+
+
+def _staff_choices():
+    township = current_township()
+    rows = db.session.execute(
+        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.township_id == township.id).distinct().order_by(User.name)
+    ).all()
+    return [(str(uid), name) for uid, name in rows]
+
+
+def _staff_user(user_id) -> User:
+    """A user who holds a role in this township (anyone else is not found)."""
+    import uuid
+
+    try:
+        key = uuid.UUID(str(user_id))
+    except ValueError:
+        abort(404)
+    member = db.session.scalar(select(RoleGrant.id).where(
+        RoleGrant.township_id == current_township().id, RoleGrant.user_id == key).limit(1))
+    if member is None:
+        abort(404)
+    return db.session.get(User, key)
+
+
+def _render(template, status=200, **context):
+    return render_template(f"cadres/{template}", township=current_township(), **context), status
+
+
+# ---------------------------------------------------------------- overview
+
+@bp.route("/")
+@staff()
+def index():
+    township = current_township()
+    today = local_today(township)
+    actions = ops.actions_this_period(township.id, today, owner_id=current_user.id)
+    commitments = db.session.scalars(scoped(Commitment).where(
+        Commitment.cadre_id == current_user.id).order_by(Commitment.due_on)).all()
+    attempts = db.session.scalars(scoped(TestAttempt).where(
+        TestAttempt.user_id == current_user.id, TestAttempt.finished_at.is_not(None))
+        .order_by(TestAttempt.finished_at.desc()).limit(5)).all()
+    return _render("index.html", actions=actions, commitments=commitments, attempts=attempts,
+                   supervisor=_is_supervisor(), tick_form=TickForm(formdata=None))
+
+
+# ---------------------------------------------------------------- required actions
+
+@bp.route("/actions")
+@staff()
+def actions(form=None):
+    township = current_township()
+    if form is None:
+        form = ActionForm(formdata=None)
+        form.owner_id.choices = _staff_choices()
+    today = local_today(township)
+    owner_id = None if _is_supervisor() else current_user.id
+    statuses = ops.actions_this_period(township.id, today, owner_id=owner_id)
+    return _render("actions.html", 422 if form.errors else 200, statuses=statuses, form=form,
+                   supervisor=_is_supervisor(), tick_form=TickForm(formdata=None),
+                   visits=_recent_visits())
+
+
+@bp.route("/actions/new", methods=["POST"])
+@staff(*SUPERVISORS)
+def new_action():
+    form = ActionForm()
+    form.owner_id.choices = _staff_choices()
+    if form.validate_on_submit():
+        owner = _staff_user(form.owner_id.data)
+        ops.create_action(current_township(), name=form.name.data,
+                          frequency=form.frequency.data, owner=owner,
+                          unit_name=form.unit_name.data or "")
+        db.session.commit()
+        flash(_("已添加规定动作。"), "success")
+        return redirect(url_for(".actions"))
+    return actions(form=form)
+
+
+def _recent_visits():
+    return db.session.scalars(scoped(Visit).where(Visit.visitor_id == current_user.id)
+                              .order_by(Visit.visited_on.desc()).limit(20)).all()
+
+
+@bp.route("/actions/<uuid:action_id>/tick", methods=["POST"])
+@staff()
+def tick(action_id):
+    township = current_township()
+    action = get_or_404(RequiredAction, action_id)
+    if action.owner_id != current_user.id and not _is_supervisor():
+        abort(403)
+    form = TickForm()
+    visits = _recent_visits() if action.owner_id == current_user.id else db.session.scalars(
+        scoped(Visit).where(Visit.visitor_id == action.owner_id)
+        .order_by(Visit.visited_on.desc()).limit(20)).all()
+    form.visit_id.choices = [("", "—")] + [(str(v.id), str(v.visited_on)) for v in visits]
+    if form.validate_on_submit():
+        visit = get_or_404(Visit, form.visit_id.data) if form.visit_id.data else None
+        try:
+            ops.record_occurrence(action, current_user, day=local_today(township),
+                                  done=form.done.data == "yes", note=form.note.data or "",
+                                  visit=visit)
+        except ops.CadreError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("已记录“%(name)s”本期情况。", name=action.name), "success")
+    else:
+        flash(_("请填写本期情况。"), "error")
+    return redirect(request.form.get("back") or url_for(".actions"))
+
+
+# ---------------------------------------------------------------- commitments
+
+@bp.route("/commitments", methods=["GET", "POST"])
+@staff()
+def commitments():
+    township = current_township()
+    form = CommitmentForm()
+    if form.validate_on_submit():
+        ops.make_commitment(township, current_user, text=form.text.data,
+                            due_on=form.due_on.data, is_public=form.is_public.data)
+        db.session.commit()
+        flash(_("承诺已登记。"), "success")
+        return redirect(url_for(".commitments"))
+    query = scoped(Commitment).order_by(Commitment.due_on)
+    if not _is_supervisor():
+        query = query.where(Commitment.cadre_id == current_user.id)
+    rows = db.session.scalars(query).all()
+    return _render("commitments.html", 422 if form.errors else 200, form=form, rows=rows,
+                   settle_form=SettleForm(formdata=None), today=local_today(township))
+
+
+@bp.route("/commitments/<uuid:commitment_id>/settle", methods=["POST"])
+@staff()
+def settle(commitment_id):
+    commitment = get_or_404(Commitment, commitment_id)
+    if commitment.cadre_id != current_user.id and not _is_supervisor():
+        abort(403)
+    form = SettleForm()
+    if form.validate_on_submit():
+        try:
+            ops.settle_commitment(commitment, current_user, kept=form.kept.data == "yes",
+                                  evidence=form.evidence.data)
+        except ops.CadreError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("已记录兑现情况。"), "success")
+    else:
+        flash(_("请写明兑现说明。"), "error")
+    return redirect(url_for(".commitments"))
+
+
+@public_bp.route("/commitments")
+@public
+def public_commitments():
+    rows = db.session.execute(
+        select(Commitment, User.name, User.post,
+               select(func.count()).where(CommitmentRating.township_id == Commitment.township_id,
+                                          CommitmentRating.commitment_id == Commitment.id)
+               .scalar_subquery())
+        .join(User, User.id == Commitment.cadre_id)
+        .where(Commitment.township_id == current_township().id, Commitment.is_public.is_(True))
+        .order_by(User.name, Commitment.due_on)
+    ).all()
+    return _render("public_commitments.html", rows=rows)
+
+
+def _commitment_for_token(token: str) -> Commitment:
+    commitment = db.session.scalar(scoped(Commitment).where(Commitment.rating_token == token))
+    if commitment is None or not commitment.is_public:
+        abort(404)
+    return commitment
+
+
+@public_bp.route("/commitments/rate/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def rate_commitment(token):
+    commitment = _commitment_for_token(token)
+    form = RatingForm()
+    if commitment.state == CommitmentState.MADE:
+        return _render("rate_commitment.html", commitment=commitment, form=None)
+    if form.validate_on_submit():
+        ops.rate_commitment(commitment, rating=form.rating.data, comment=form.comment.data or "")
+        db.session.commit()
+        return _render("rate_commitment.html", commitment=commitment, form=None, thanked=True)
+    return _render("rate_commitment.html", 422 if form.errors else 200,
+                   commitment=commitment, form=form)
+
+
+# ---------------------------------------------------------------- evaluation rounds
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def rounds():
+    township = current_township()
+    form = RoundForm()
+    form.cadre_ids.choices = _staff_choices()
+    if form.validate_on_submit():
+        cadres = [_staff_user(uid) for uid in form.cadre_ids.data]
+        round_ = ops.open_round(township, title=form.title.data, cadres=cadres,
+                                min_participants=form.min_participants.data,
+                                results_public=form.results_public.data)
+        db.session.commit()
+        return redirect(url_for(".round_detail", round_id=round_.id))
+    rows = db.session.scalars(scoped(EvaluationRound)
+                              .order_by(EvaluationRound.created_at.desc())).all()
+    return _render("rounds.html", 422 if form.errors else 200, form=form, rows=rows)
+
+
+def _cadre_names(round_) -> dict[str, str]:
+    import uuid
+
+    ids = [uuid.UUID(i) for i in round_.cadre_ids]
+    return {str(uid): name for uid, name in db.session.execute(
+        select(User.id, User.name).where(User.id.in_(ids))).all()}
+
+
+@bp.route("/rounds/<uuid:round_id>", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def round_detail(round_id):
+    round_ = get_or_404(EvaluationRound, round_id)
+    invite = InviteForm(prefix="invite")
+    links = []
+    if request.method == "POST" and invite.validate_on_submit():
+        try:
+            made = ops.invite_participants(round_, category=invite.category.data,
+                                           count=invite.count.data)
+        except ops.CadreError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            links = [(p.label, url_for("cadres_public.evaluate", token=token, _external=True))
+                     for p, token in made]
+    participants = db.session.scalar(select(func.count()).select_from(RoundParticipant).where(
+        RoundParticipant.township_id == round_.township_id,
+        RoundParticipant.round_id == round_.id))
+    return _render("round_detail.html", round_=round_, invite=invite, links=links,
+                   paper=PaperCategoryForm(prefix="paper", formdata=None),
+                   invited=participants, rated=ops.participants_who_rated(round_),
+                   names=_cadre_names(round_), results=_results(round_),
+                   ratings=Rating.choices())
+
+
+def _results(round_):
+    if round_.state != RoundState.CLOSED:
+        return None
+    names = _cadre_names(round_)
+    return sorted(((names.get(r.cadre_id, "?"), r) for r in ops.round_results(round_)),
+                  key=lambda pair: -(pair[1].satisfaction or 0))
+
+
+@bp.route("/rounds/<uuid:round_id>/paper", methods=["POST"])
+@staff(*SUPERVISORS)
+def round_paper(round_id):
+    round_ = get_or_404(EvaluationRound, round_id)
+    form = PaperCategoryForm(prefix="paper")
+    ratings = {cid: (request.form.get(f"rating-{cid}"), request.form.get(f"comment-{cid}", ""))
+               for cid in round_.cadre_ids if request.form.get(f"rating-{cid}")}
+    if not form.validate_on_submit() or not ratings:
+        flash(_("请选择参评人类别，并至少填写一位干部的评价。"), "error")
+    else:
+        try:
+            ops.enter_paper_form(round_, category=form.category.data, ratings=ratings)
+        except (ops.CadreError, ValueError) as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("纸质测评表已录入。"), "success")
+    return redirect(url_for(".round_detail", round_id=round_.id))
+
+
+@bp.route("/rounds/<uuid:round_id>/close", methods=["POST"])
+@staff(*SUPERVISORS)
+def round_close(round_id):
+    round_ = get_or_404(EvaluationRound, round_id)
+    try:
+        ops.close_round(round_, force=request.form.get("force") == "yes")
+    except ops.CadreError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("评议已结束，结果如下。"), "success")
+    return redirect(url_for(".round_detail", round_id=round_.id))
+
+
+@bp.route("/rounds/<uuid:round_id>/form.pdf")
+@staff(*SUPERVISORS)
+def round_paper_pdf(round_id):
+    from app.notices.pdf import render_pdf
+
+    round_ = get_or_404(EvaluationRound, round_id)
+    names = _cadre_names(round_)
+    pdf = render_pdf("evaluation_form.html", township=current_township(), round_=round_,
+                     cadres=[names.get(cid, "") for cid in round_.cadre_ids],
+                     ratings=Rating.choices())
+    return pdf, 200, {"Content-Type": "application/pdf",
+                      "Content-Disposition": f"inline; filename=evaluation-{round_.id}.pdf"}
+
+
+@public_bp.route("/evaluate/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+@public
+def evaluate(token):
+    township = current_township()
+    participant = ops.participant_for_token(township.id, token)
+    if participant is None:
+        abort(404)
+    round_ = get_or_404(EvaluationRound, participant.round_id)
+    names = _cadre_names(round_)
+    pending = [cid for cid in round_.cadre_ids if cid not in participant.rated_cadre_ids]
+    error = None
+    if request.method == "POST" and round_.state == RoundState.OPEN:
+        ratings = {cid: (request.form.get(f"rating-{cid}"), request.form.get(f"comment-{cid}", ""))
+                   for cid in pending if request.form.get(f"rating-{cid}")}
+        if not ratings:
+            error = _("请至少为一位干部选择评价。")
+        else:
+            try:
+                ops.submit_ratings(round_, participant, ratings)
+            except (ops.CadreError, ValueError) as exc:
+                error = str(exc)
+            else:
+                db.session.commit()
+                pending = [c for c in pending if c not in ratings]
+    return _render("evaluate.html", 422 if error else 200, round_=round_, names=names,
+                   pending=pending, error=error, ratings=Rating.choices(),
+                   done=len(round_.cadre_ids) - len(pending))
+
+
+@public_bp.route("/evaluations/<uuid:round_id>")
+@public
+def public_results(round_id):
+    round_ = get_or_404(EvaluationRound, round_id)
+    if not (round_.results_public and round_.state == RoundState.CLOSED):
+        abort(404)
+    return _render("public_results.html", round_=round_, results=_results(round_),
+                   ratings=Rating.choices())
+
+
+# ---------------------------------------------------------------- typical cases
+
+@bp.route("/cases", methods=["GET", "POST"])
+@staff()
+def cases():
+    township = current_township()
+    form = CaseForm()
+    if form.validate_on_submit():
+        ops.submit_case(township, current_user, title=form.title.data, body=form.body.data)
+        db.session.commit()
+        flash(_("案例已提交，等待领导审核。"), "success")
+        return redirect(url_for(".cases"))
+    query = scoped(CaseWriteUp).order_by(CaseWriteUp.created_at.desc())
+    if not _is_supervisor():
+        query = query.where(or_(CaseWriteUp.author_id == current_user.id,
+                                CaseWriteUp.state == CaseState.APPROVED))
+    rows = db.session.scalars(query).all()
+    counts = db.session.execute(
+        select(User.name, func.count()).join(CaseWriteUp, CaseWriteUp.author_id == User.id)
+        .where(CaseWriteUp.township_id == township.id, CaseWriteUp.state == CaseState.APPROVED)
+        .group_by(User.name).order_by(func.count().desc())
+    ).all()
+    return _render("cases.html", 422 if form.errors else 200, form=form, rows=rows,
+                   counts=counts, supervisor=_is_supervisor())
+
+
+@bp.route("/cases/<uuid:case_id>/review", methods=["POST"])
+@staff(*SUPERVISORS)
+def review_case(case_id):
+    case = get_or_404(CaseWriteUp, case_id)
+    try:
+        ops.review_case(case, current_user, approve=request.form.get("decision") == "approve")
+    except ops.CadreError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("已审核。"), "success")
+    return redirect(url_for(".cases"))
+
+
+@public_bp.route("/cases")
+@public
+def public_cases():
+    rows = db.session.execute(
+        select(CaseWriteUp, User.name).join(User, User.id == CaseWriteUp.author_id)
+        .where(CaseWriteUp.township_id == current_township().id,
+               CaseWriteUp.state == CaseState.APPROVED)
+        .order_by(CaseWriteUp.approved_at.desc())
+    ).all()
+    return _render("public_cases.html", rows=rows)
+
+
+# ---------------------------------------------------------------- the knowledge test
+
+@bp.route("/questions", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def questions():
+    township = current_township()
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            answer = [int(x) - 1 for x in form.answer.data.replace("，", ",").split(",")
+                      if x.strip()]
+            ops.add_question(township, kind=form.kind.data, text=form.text.data,
+                             options=(form.options.data or "").splitlines(), answer=answer,
+                             tags=[t.strip() for t in (form.tags.data or "").replace("，", ",")
+                                   .split(",") if t.strip()],
+                             study_note=form.study_note.data or "")
+        except ValueError as exc:
+            form.answer.errors.append(str(exc) if isinstance(exc, ops.CadreError)
+                                      else _("请填写选项序号，如 1 或 1,3"))
+        else:
+            db.session.commit()
+            flash(_("已加入题库。"), "success")
+            return redirect(url_for(".questions"))
+    rows = db.session.scalars(scoped(Question).order_by(Question.created_at.desc())).all()
+    scores = db.session.execute(
+        select(User.name, func.count(), func.avg(TestAttempt.score), func.max(TestAttempt.score))
+        .join(TestAttempt, TestAttempt.user_id == User.id)
+        .where(TestAttempt.township_id == township.id, TestAttempt.finished_at.is_not(None))
+        .group_by(User.name).order_by(User.name)
+    ).all()
+    return _render("questions.html", 422 if form.errors else 200, form=form, rows=rows,
+                   scores=scores)
+
+
+@bp.route("/test", methods=["POST"])
+@staff()
+def start_test():
+    township = current_township()
+    try:
+        attempt = ops.draw_test(township, current_user, count=5, minutes=10)
+    except ops.CadreError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    return redirect(url_for(".take_test", attempt_id=attempt.id))
+
+
+@bp.route("/test/<uuid:attempt_id>", methods=["GET", "POST"])
+@staff()
+def take_test(attempt_id):
+    attempt = get_or_404(TestAttempt, attempt_id)
+    own = attempt.user_id == current_user.id
+    if not own and not _is_supervisor():
+        abort(404)
+    questions = {str(q.id): q for q in db.session.scalars(scoped(Question).where(
+        Question.id.in_([_uuid(i) for i in attempt.question_ids])))}
+    ordered = [questions[i] for i in attempt.question_ids if i in questions]
+    if request.method == "POST" and own and attempt.finished_at is None:
+        answers = {qid: [int(v) for v in request.form.getlist(f"q-{qid}") if v.isdigit()]
+                   for qid in attempt.question_ids}
+        ops.submit_test(attempt, answers)
+        db.session.commit()
+        return redirect(url_for(".take_test", attempt_id=attempt.id))
+    from app.models import utcnow
+
+    seconds_left = max(0, int((attempt.deadline - utcnow()).total_seconds()))
+    return _render("test.html", attempt=attempt, questions=ordered, seconds_left=seconds_left,
+                   own=own)
+
+
+def _uuid(value):
+    import uuid
+
+    return uuid.UUID(str(value))
+
+
+# ---------------------------------------------------------------- 五必到 and 四到户
+
+@bp.route("/duties", methods=["GET", "POST"])
+@staff()
+def duties():
+    township = current_township()
+    households = db.session.scalars(scoped(Household).where(or_(
+        Household.party_member_id == current_user.id,
+        Household.contact_cadre_id == current_user.id)).order_by(Household.head_name)).all()
+    form = DutyForm()
+    form.household_id.choices = [(str(h.id), f"{h.head_name}（{h.address}）") for h in households]
+    if request.method == "GET":
+        form.on_date.data = local_today(township)
+    if form.validate_on_submit():
+        household = get_or_404(Household, form.household_id.data)
+        if household.id not in {h.id for h in households}:
+            abort(404)
+        ops.record_duty(township, current_user, household, kind=form.kind.data,
+                        on_date=form.on_date.data, note=form.note.data or "")
+        db.session.commit()
+        flash(_("已记录。"), "success")
+        return redirect(url_for(".duties"))
+    year = local_today(township).year
+    checklist = ops.outreach_checklist(township.id, current_user.id, year, households)
+    from app.cadres.models import OutreachKind
+
+    return _render("duties.html", 422 if form.errors else 200, form=form,
+                   households=households, checklist=checklist, year=year,
+                   outreach=OutreachKind.choices())
+
+
+@bp.app_template_global()
+def frequency_label(value: str) -> str:
+    from app.cadres.models import Frequency
+
+    return Frequency(value).label
+
+
+@bp.app_template_global()
+def commitment_label(value: str) -> str:
+    return CommitmentState(value).label
+
+
+@bp.app_template_global()
+def case_label(value: str) -> str:
+    return CaseState(value).label
+
+
+@bp.app_template_global()
+def question_label(value: str) -> str:
+    from app.cadres.models import QuestionKind
+
+    return QuestionKind(value).label

@@ -1,0 +1,111 @@
+"""Issue: an evaluation round with three participants rating two cadres, closed with results;
+a monthly required action ticked with a linked visit; a five-question knowledge test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from app.accounts.models import Role
+from app.cadres import operations as ops
+from app.extensions import db
+from app.households.models import Visit
+from app.tenancy import bind_township
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def town(app):
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township("ganbu", services=())
+        bind_township(db.session, t.id)
+        leader = factories.user(t, Role.LEADER, name="刘书记")
+        leader.set_password("leader-pass-1")
+        zhang = factories.user(t, Role.CADRE, name="张卫东")
+        zhang.set_password("cadre-pass-1")
+        li = factories.user(t, Role.CADRE, name="李秀梅")
+        h = factories.household(t, head="王德福")
+        db.session.add(Visit(township_id=t.id, household_id=h.id, visitor_id=zhang.id,
+                             visited_on=date.today(), kind="xiafang", notes="了解低保"))
+        ops.create_action(t, name="每月一次下访", frequency="monthly", owner=zhang)
+        for n in range(6):
+            ops.add_question(t, kind="true_false", text=f"第{n + 1}题：联户党员每人联系约十户。",
+                             options=[], answer=[0], study_note="见党员联户制度")
+        db.session.commit()
+        return t, leader, zhang, li
+
+
+def _sign_in(page, live_server, username, password):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/dashboard")
+
+
+def test_evaluation_round_with_three_participants(browser, live_server, town):
+    t, leader, zhang, li = town
+    page = browser.new_page()
+    _sign_in(page, live_server, leader.username, "leader-pass-1")
+    page.goto(f"{live_server}/t/{t.slug}/cadres/rounds")
+    page.get_by_label("评议名称").fill("2026年下半年驻村干部评议")
+    page.get_by_label("张卫东").check()
+    page.get_by_label("李秀梅").check()
+    page.get_by_label("最少参评人数").fill("3")
+    page.get_by_role("button", name="发起").click()
+    expect(page.locator("h1")).to_have_text("2026年下半年驻村干部评议")
+    page.get_by_label("人数").fill("3")
+    page.get_by_role("button", name="生成链接").click()
+    links = page.locator("#links input.copy")
+    expect(links).to_have_count(3)
+    urls = [links.nth(i).input_value() for i in range(3)]
+
+    choices = [("非常满意", "不满意"), ("满意", "基本满意"), ("满意", "满意")]
+    for url, (for_zhang, for_li) in zip(urls, choices, strict=True):
+        participant = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+        participant.goto(url)
+        fieldsets = participant.locator("fieldset")
+        fieldsets.filter(has_text="张卫东").get_by_label(for_zhang, exact=True).check()
+        fieldsets.filter(has_text="李秀梅").get_by_label(for_li, exact=True).check()
+        participant.get_by_role("button", name="提交评价").click()
+        expect(participant.get_by_text("您已评议完全部 2 位干部")).to_be_visible()
+        # The same link cannot rate again.
+        participant.goto(url)
+        expect(participant.get_by_text("您已评议完全部 2 位干部")).to_be_visible()
+        participant.context.close()
+
+    page.reload()
+    page.get_by_role("button", name="结束评议并统计").click()
+    results = page.locator("#results")
+    expect(results).to_be_visible()
+    expect(results.locator("tr").filter(has_text="张卫东")).to_contain_text("100.0%")
+    expect(results.locator("tr").filter(has_text="李秀梅")).to_contain_text("66.7%")
+
+
+def test_cadre_ticks_an_action_with_a_visit_and_takes_a_test(page, live_server, town):
+    t, leader, zhang, li = town
+    _sign_in(page, live_server, zhang.username, "cadre-pass-1")
+    page.goto(f"{live_server}/t/{t.slug}/cadres/actions")
+    row = page.locator("tr").filter(has_text="每月一次下访")
+    expect(row).to_contain_text("待完成")
+    row.locator("select[name=visit_id]").select_option(index=1)
+    row.get_by_role("button", name="记录").click()
+    row = page.locator("tr").filter(has_text="每月一次下访")
+    expect(row).to_contain_text("已完成")
+    expect(row).to_contain_text("走访")
+
+    page.goto(f"{live_server}/t/{t.slug}/cadres/")
+    page.get_by_role("button", name="开始一次测试").click()
+    questions = page.locator("fieldset")
+    expect(questions).to_have_count(5)
+    for i in range(4):
+        questions.nth(i).get_by_label("正确").check()
+    questions.nth(4).get_by_label("错误").check()
+    page.get_by_role("button", name="交卷").click()
+    expect(page.get_by_text("得分：80")).to_be_visible()
+    expect(page.get_by_text("见党员联户制度")).to_be_visible()
