@@ -1,8 +1,8 @@
 """Values for URL parameters, so the access test can reach every route.
 
 Each module here defines `PARAMS = {"<url parameter>": lambda town: value}` (town is a
-tests.factories.Town with `.objects` filled in) and may define `extend(world)` to add objects of its
-feature to both townships. A route whose parameter has no entry makes the access test fail, naming it.
+tests.factories.Town with `.objects` filled in) and may define `extend(town)` to add objects of
+its feature to both townships, and `OWNED` for pages that belong to one person. A route whose parameter has no entry makes the access test fail, naming it.
 """
 
 from __future__ import annotations
