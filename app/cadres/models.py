@@ -365,3 +365,68 @@ class DutyRecord(TenantScoped, Timestamped, db.Model):
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     household = tenant_relationship("DutyRecord", "Household", "household_id")
+
+
+class ContactPoint(TenantScoped, Timestamped, db.Model):
+    """A leader's contact point (联系点): a village they go down to (下访) regularly."""
+
+    __tablename__ = "contact_points"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["leader_id"], ["users.id"]),
+        tenant_fk("village_id", "villages", ondelete="CASCADE"),
+        UniqueConstraint("township_id", "leader_id", "village_id",
+                         name="uq_contact_points_leader_village"),
+    )
+
+    leader_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    village_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # Down-visits expected per month at this contact point.
+    monthly_target: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    leader = relationship("User", foreign_keys=[leader_id])
+    village = tenant_relationship("ContactPoint", "Village", "village_id")
+
+
+class UnitClass(LabelledEnum):
+    FIRST = "1"
+    SECOND = "2"
+    THIRD = "3"
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        from flask_babel import gettext as _
+
+        return {"1": _("一类"), "2": _("二类"), "3": _("三类")}
+
+
+class Unit(TenantScoped, Timestamped, db.Model):
+    """A unit evaluated in its class (分类考评): a centre of the hall or a village."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        township_fk(),
+        tenant_fk("centre_id", "centres", ondelete="CASCADE"),
+        tenant_fk("village_id", "villages", ondelete="CASCADE"),
+        UniqueConstraint("township_id", "name", name="uq_units_township_name"),
+    )
+
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    unit_class: Mapped[str] = mapped_column(String(2), nullable=False)
+    centre_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class ClassTarget(TenantScoped, db.Model):
+    """The targets of one class of units, in percent."""
+
+    __tablename__ = "class_targets"
+    __table_args__ = (
+        township_fk(),
+        UniqueConstraint("township_id", "unit_class", name="uq_class_targets_class"),
+    )
+
+    unit_class: Mapped[str] = mapped_column(String(2), nullable=False)
+    resolution_pct: Mapped[int] = mapped_column(Integer, default=90, nullable=False)
+    on_time_pct: Mapped[int] = mapped_column(Integer, default=90, nullable=False)
+    satisfaction_pct: Mapped[int] = mapped_column(Integer, default=90, nullable=False)

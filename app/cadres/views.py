@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from app.access import has_role, public, staff
 from app.accounts.models import Role, RoleGrant, User
 from app.cadres import operations as ops
+from app.cadres import reports
 from app.cadres.forms import (
     ActionForm,
     CaseForm,
@@ -574,3 +575,125 @@ def question_label(value: str) -> str:
     from app.cadres.models import QuestionKind
 
     return QuestionKind(value).label
+
+
+# ---------------------------------------------------------------- reports, contact points, units
+
+def _period():
+    from datetime import date as date_cls
+
+    township = current_township()
+    kind = request.args.get("period", "week")
+    try:
+        day = date_cls.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = local_today(township)
+    period = reports.Period.month_of(day) if kind == "month" else reports.Period.week_of(day)
+    return kind, day, period
+
+
+@bp.route("/reports")
+@staff(*SUPERVISORS)
+def bulletin():
+    """Weekly bulletin (周报) or monthly assessment (月度考评) per cadre and per village."""
+    township = current_township()
+    kind, day, period = _period()
+    today = local_today(township)
+    return _render("reports.html", kind=kind, day=day, period=period,
+                   cadres=reports.cadre_bulletin(township, period, today),
+                   villages=reports.village_bulletin(township, period, today))
+
+
+@bp.route("/reports.pdf")
+@staff(*SUPERVISORS)
+def bulletin_pdf():
+    from app.notices.pdf import render_pdf
+
+    township = current_township()
+    kind, day, period = _period()
+    today = local_today(township)
+    pdf = render_pdf("cadre_bulletin.html", township=township, kind=kind, period=period,
+                     cadres=reports.cadre_bulletin(township, period, today),
+                     villages=reports.village_bulletin(township, period, today))
+    return pdf, 200, {"Content-Type": "application/pdf",
+                      "Content-Disposition": f"inline; filename=bulletin-{period.start}.pdf"}
+
+
+@bp.route("/contact-points", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def contact_points():
+    """Leaders' contact points (联系点) and this month's down-visits (下访) there."""
+    from app.households.models import Village
+
+    township = current_township()
+    if request.method == "POST":
+        if not request.form.get("leader_id") or not request.form.get("village_id"):
+            flash(_("请选择领导和村（社区）。"), "error")
+            return redirect(url_for(".contact_points"))
+        leader = _staff_user(request.form.get("leader_id", ""))
+        village = get_or_404(Village, request.form.get("village_id"))
+        try:
+            target = max(1, min(31, int(request.form.get("monthly_target", "1"))))
+        except ValueError:
+            target = 1
+        reports.set_contact_point(township, leader, village, target)
+        db.session.commit()
+        flash(_("已设置联系点。"), "success")
+        return redirect(url_for(".contact_points"))
+    month = reports.Period.month_of(local_today(township))
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    leaders = db.session.execute(
+        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.township_id == township.id, RoleGrant.role == Role.LEADER)
+        .distinct().order_by(User.name)).all()
+    return _render("contact_points.html", month=month, villages=villages, leaders=leaders,
+                   statuses=reports.contact_points_status(township, month))
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def units():
+    """Units in classes (一类/二类/三类), each compared with its class's targets."""
+    from app.cadres.models import ClassTarget, UnitClass
+    from app.catalogue.models import Centre
+    from app.households.models import Village
+
+    township = current_township()
+    if request.method == "POST":
+        try:
+            if request.form.get("form") == "target":
+                reports.set_class_target(
+                    township, UnitClass(request.form["unit_class"]).value,
+                    resolution_pct=_pct(request.form["resolution_pct"]),
+                    on_time_pct=_pct(request.form["on_time_pct"]),
+                    satisfaction_pct=_pct(request.form["satisfaction_pct"]))
+            else:
+                scope = request.form.get("scope", "")
+                kind, _sep, ident = scope.partition(":")
+                centre = get_or_404(Centre, ident) if kind == "centre" else None
+                village = get_or_404(Village, ident) if kind == "village" else None
+                if centre is None and village is None:
+                    raise ValueError
+                reports.set_unit(township, name=(centre or village).name,
+                                 unit_class=UnitClass(request.form["unit_class"]).value,
+                                 centre=centre, village=village)
+        except (KeyError, ValueError):
+            flash(_("请完整填写。"), "error")
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+        return redirect(url_for(".units"))
+    month = reports.Period.month_of(local_today(township))
+    centres = db.session.scalars(scoped(Centre).order_by(Centre.sort_order)).all()
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order)).all()
+    targets = {t.unit_class: t for t in db.session.scalars(scoped(ClassTarget))}
+    return _render("units.html", month=month, figures=reports.unit_comparison(township, month),
+                   classes=UnitClass.choices(), targets=targets, centres=centres,
+                   villages=villages)
+
+
+def _pct(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= 100:
+        raise ValueError
+    return number
