@@ -47,6 +47,9 @@ class TickForm(FlaskForm):
 class CommitmentForm(FlaskForm):
     text = TextAreaField(_l("承诺内容"), validators=[DataRequired(), Length(max=500)])
     due_on = DateField(_l("兑现期限"), validators=[DataRequired()])
+    matter_number = StringField(
+        _l("关联事项编号（可不填）"), validators=[Optional(), Length(max=24)],
+        description=_l("针对某件群众诉求的承诺，填写事项编号，如 HGZ-2026-000123"))
     is_public = BooleanField(_l("在乡镇公开页亮诺"), default=True)
 
 
@@ -88,6 +91,8 @@ class PaperCategoryForm(_Choices):
 class CaseForm(FlaskForm):
     title = StringField(_l("标题"), validators=[DataRequired(), Length(max=120)])
     body = TextAreaField(_l("案例正文"), validators=[DataRequired(), Length(max=20000)])
+    matter_number = StringField(_l("关联事项编号（可不填）"),
+                                validators=[Optional(), Length(max=24)])
 
 
 class QuestionForm(_Choices):

@@ -77,6 +77,19 @@ def _staff_user(user_id) -> User:
     return db.session.get(User, key)
 
 
+def _matter_by_number(field):
+    """The matter a form names by its tracking number, or None; an unknown number is an error."""
+    from app.matters.models import Matter
+
+    number = (field.data or "").strip().upper()
+    if not number:
+        return None
+    matter = db.session.scalar(scoped(Matter).where(Matter.number == number))
+    if matter is None:
+        field.errors.append(_("没有这个事项编号。"))
+    return matter
+
+
 def _render(template, status=200, **context):
     return render_template(f"cadres/{template}", township=current_township(), **context), status
 
@@ -91,10 +104,13 @@ def index():
     actions = ops.actions_this_period(township.id, today, owner_id=current_user.id)
     commitments = db.session.scalars(scoped(Commitment).where(
         Commitment.cadre_id == current_user.id).order_by(Commitment.due_on)).all()
+    tags = sorted({tag for tags in db.session.scalars(select(Question.tags).where(
+        Question.township_id == township.id, Question.active.is_(True))) for tag in tags})
     attempts = db.session.scalars(scoped(TestAttempt).where(
         TestAttempt.user_id == current_user.id, TestAttempt.finished_at.is_not(None))
         .order_by(TestAttempt.finished_at.desc()).limit(5)).all()
     return _render("index.html", actions=actions, commitments=commitments, attempts=attempts,
+                   tags=tags,
                    supervisor=_is_supervisor(), tick_form=TickForm(formdata=None))
 
 
@@ -172,11 +188,14 @@ def commitments():
     township = current_township()
     form = CommitmentForm()
     if form.validate_on_submit():
-        ops.make_commitment(township, current_user, text=form.text.data,
-                            due_on=form.due_on.data, is_public=form.is_public.data)
-        db.session.commit()
-        flash(_("承诺已登记。"), "success")
-        return redirect(url_for(".commitments"))
+        matter = _matter_by_number(form.matter_number)
+        if not form.matter_number.errors:
+            ops.make_commitment(township, current_user, text=form.text.data,
+                                due_on=form.due_on.data, is_public=form.is_public.data,
+                                matter=matter)
+            db.session.commit()
+            flash(_("承诺已登记。"), "success")
+            return redirect(url_for(".commitments"))
     query = scoped(Commitment).order_by(Commitment.due_on)
     if not _is_supervisor():
         query = query.where(Commitment.cadre_id == current_user.id)
@@ -402,10 +421,13 @@ def cases():
     township = current_township()
     form = CaseForm()
     if form.validate_on_submit():
-        ops.submit_case(township, current_user, title=form.title.data, body=form.body.data)
-        db.session.commit()
-        flash(_("案例已提交，等待领导审核。"), "success")
-        return redirect(url_for(".cases"))
+        matter = _matter_by_number(form.matter_number)
+        if not form.matter_number.errors:
+            ops.submit_case(township, current_user, title=form.title.data, body=form.body.data,
+                            matter=matter)
+            db.session.commit()
+            flash(_("案例已提交，等待领导审核。"), "success")
+            return redirect(url_for(".cases"))
     query = scoped(CaseWriteUp).order_by(CaseWriteUp.created_at.desc())
     if not _is_supervisor():
         query = query.where(or_(CaseWriteUp.author_id == current_user.id,
@@ -485,7 +507,8 @@ def questions():
 def start_test():
     township = current_township()
     try:
-        attempt = ops.draw_test(township, current_user, count=5, minutes=10)
+        attempt = ops.draw_test(township, current_user, count=5, minutes=10,
+                                tag=request.form.get("tag") or None)
     except ops.CadreError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".index"))

@@ -158,3 +158,31 @@ def test_outreach_checklist_shows_what_each_household_was_reached_with(town):
     assert ops.outreach_checklist(t.id, cadre.id, 2025, [h1])[h1.id]["policy"] is False
     rows = db.session.scalars(select(ops.DutyRecord.kind)).all()
     assert sorted(rows) == ["duty:illness", "outreach:policy"]
+
+
+def test_pages_link_a_commitment_to_a_matter_by_its_number(app, client):
+    from app.cadres.models import Commitment
+    from tests.conftest import login
+
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township("linkme", code="LM")
+        cadre = factories.user(t, Role.CADRE)
+        m = factories.matter(t, actor=cadre)
+        db.session.commit()
+    login(client, cadre)
+    page = client.get(f"/t/{t.slug}/cadres/commitments").get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    bad = client.post(f"/t/{t.slug}/cadres/commitments", data={
+        "csrf_token": token, "text": "修路", "due_on": "2026-12-31",
+        "matter_number": "LM-2026-999999", "is_public": "y"})
+    assert bad.status_code == 422 and "没有这个事项编号" in bad.get_data(as_text=True)
+    good = client.post(f"/t/{t.slug}/cadres/commitments", data={
+        "csrf_token": token, "text": "修路", "due_on": "2026-12-31",
+        "matter_number": m.number.lower(), "is_public": "y"})
+    assert good.status_code == 302
+    with app.app_context():
+        bind_township(db.session, t.id)
+        assert db.session.scalar(select(Commitment.matter_id)) == m.id
