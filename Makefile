@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(BIN)/pybabel compile -d app/translations -f --statistics 2>/dev/null || true
+	$(BIN)/pybabel compile -d app/translations -f >/dev/null
 
 # Debian packages the app needs: HarfBuzz subsetting (fast PDFs), CJK fonts, Chromium for browser tests.
 system-packages:
