@@ -36,9 +36,20 @@ def _fresh_database_url() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def _compile_translations() -> None:
+    """The English catalogue, compiled as `make setup` does, so a plain pytest run has it too."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d",
+                    str(root / "app" / "translations")], check=True, capture_output=True)
+
+
 @pytest.fixture(scope="session")
 def app():
     os.environ.setdefault("MINQING_VAR_DIR", str(_TMP / "var"))
+    _compile_translations()
     from app import create_app
     from app.cli import migrate_database
 
