@@ -194,7 +194,9 @@ def test_interface_switches_to_english_and_remembers_it(client, town):
     t, _ = town
     client.get("/login?lang=en")
     page = client.get("/login").get_data(as_text=True)
-    assert 'lang="en"' in page
+    assert 'lang="en"' in page and "Staff sign-in" in page and "工作人员登录" not in page
+    client.get("/login?lang=zh_Hans_CN")
+    assert "工作人员登录" in client.get("/login").get_data(as_text=True)
 
 
 def test_calendar_page_warns_about_years_without_holidays(app, client, town):
