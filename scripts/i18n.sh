@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pot=$(mktemp --suffix=.pot)
-.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o "$pot" . >/dev/null
-.venv/bin/pybabel update -i "$pot" -d app/translations -l en --no-fuzzy-matching >/dev/null
-.venv/bin/pybabel compile -d app/translations >/dev/null
+.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o "$pot" . >/dev/null 2>&1
+.venv/bin/pybabel update -i "$pot" -d app/translations -l en --no-fuzzy-matching >/dev/null 2>&1
+.venv/bin/pybabel compile -d app/translations >/dev/null 2>&1
 rm -f "$pot"
 untranslated=$(.venv/bin/python - <<'PY'
 from babel.messages.pofile import read_po
