@@ -47,6 +47,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     Path(app.config["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind nginx: trust its X-Forwarded-* headers, so rate limits see the real address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -62,4 +62,6 @@ def from_environment() -> dict:
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "minqing@localhost"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # How many reverse proxies (nginx) stand in front of the app; 0 when none.
+        "PROXY_COUNT": int(os.environ.get("MINQING_PROXY_COUNT", "0")),
     }

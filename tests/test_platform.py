@@ -247,3 +247,19 @@ def test_admin_adds_staff_with_roles_and_keeps_at_least_one_admin(app, client, t
     refused = client.post(f"/t/{t.slug}/staff/grants/{admin_grant}/revoke",
                           data={"csrf_token": token}, follow_redirects=True)
     assert "至少要保留一名管理员" in refused.get_data(as_text=True)
+
+
+def test_behind_a_proxy_the_rate_limit_sees_the_real_address(app):
+    from app import create_app
+
+    proxied = create_app({"TESTING": True, "PROXY_COUNT": 1, "LOGIN_RATE_LIMIT": "2 per minute",
+                          "WTF_CSRF_ENABLED": False,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    client = proxied.test_client()
+
+    def attempt(address):
+        return client.post("/login", data={"username": "nobody", "password": "x"},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("10.0.0.1") for _ in range(3)][-1] == 429
+    assert attempt("10.0.0.2") != 429
