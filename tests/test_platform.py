@@ -263,3 +263,24 @@ def test_behind_a_proxy_the_rate_limit_sees_the_real_address(app):
 
     assert [attempt("10.0.0.1") for _ in range(3)][-1] == 429
     assert attempt("10.0.0.2") != 429
+
+
+def test_staff_change_their_password_and_language(app, client, town):
+    t, admin = town
+    login(client, admin)
+    page = client.get("/account").get_data(as_text=True)
+    token = _csrf(page)
+    wrong = client.post("/account", data={"csrf_token": token, "form": "password",
+                                          "pw-current": "nope", "pw-password": "new-pass-123",
+                                          "pw-confirm": "new-pass-123"})
+    assert wrong.status_code == 422 and "当前密码不正确" in wrong.get_data(as_text=True)
+    ok = client.post("/account", data={"csrf_token": token, "form": "password",
+                                       "pw-current": "correct-horse-9",
+                                       "pw-password": "new-pass-123",
+                                       "pw-confirm": "new-pass-123"})
+    assert ok.status_code == 302
+    client.post("/account", data={"csrf_token": token, "form": "prefs", "pref-locale": "en"})
+    assert "Staff sign-in" in app.test_client().get("/login?lang=en").get_data(as_text=True)
+    with app.app_context():
+        user = db.session.get(User, admin.id)
+        assert user.check_password("new-pass-123") and user.locale == "en"

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.access import public, signed_in
-from app.accounts.forms import LoginForm, SetPasswordForm
+from app.accounts.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetPasswordForm
 from app.accounts.models import RoleGrant, User
 from app.accounts.operations import find_user, user_from_invitation
 from app.extensions import db, limiter, login_manager
@@ -127,3 +127,29 @@ def accept_invitation(token: str):
     return render_template("accounts/invite.html", form=form, user=user), (
         422 if form.errors else 200
     )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@signed_in
+def account():
+    """One's own account: change the password, choose the interface language."""
+    password_form = ChangePasswordForm(prefix="pw")
+    prefs = PreferencesForm(prefix="pref", locale=current_user.locale or "zh_Hans_CN")
+    if request.method == "POST" and request.form.get("form") == "password":
+        if password_form.validate_on_submit():
+            if current_user.check_password(password_form.current.data):
+                current_user.set_password(password_form.password.data)
+                db.session.commit()
+                flash(_("密码已修改。"), "success")
+                return redirect(url_for(".account"))
+            password_form.current.errors.append(_("当前密码不正确。"))
+    elif request.method == "POST" and prefs.validate_on_submit():
+        current_user.locale = prefs.locale.data
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        response = redirect(url_for(".account"))
+        response.set_cookie("lang", prefs.locale.data, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+    status = 422 if password_form.errors or prefs.errors else 200
+    return render_template("accounts/account.html", password_form=password_form,
+                           prefs=prefs), status
