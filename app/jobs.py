@@ -1,9 +1,9 @@
 """Background jobs: one way to run them (DESIGN §7).
 
 `enqueue("app.notices.jobs.render_receipt", township_id, matter_id)` records the job with the
-current transaction; it is handed to the queue only after the commit, so a job never sees data that was
-rolled back. In production (JOBS_MODE "rq") jobs go to RQ on Redis; in the embedded demo and in tests
-("inline") they run in this process right after the commit.
+current transaction; it is handed to the queue only after the commit, so a job never sees data
+that was rolled back. In production (JOBS_MODE "rq") jobs go to RQ on Redis; in the embedded
+demo and in tests ("inline") they run in this process right after the commit.
 """
 
 from __future__ import annotations

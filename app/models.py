@@ -1,8 +1,8 @@
 """Building blocks shared by every feature's models.
 
-Tenant-owned tables follow DESIGN §4: the primary key is (township_id, id), and a reference to another
-tenant-owned row carries township_id too, so the database itself refuses a row of one township pointing
-at a row of another. `tenant_fk` and `tenant_relationship` spell that out once.
+Tenant-owned tables follow DESIGN §4: the primary key is (township_id, id), and a reference to
+another tenant-owned row carries township_id too, so the database itself refuses a row of one
+township pointing at a row of another. `tenant_fk` and `tenant_relationship` spell that out once.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ Three layers, from the most to the least visible:
 2. When a township is bound to the session (every /t/<slug>/ request, every job), ORM queries are
    filtered to it by a `do_orm_execute` hook, relationship loads included, and new rows are stamped
    with it; writing a row of another township raises.
-3. On PostgreSQL, row-level security refuses rows of other townships even to raw SQL: the session sets
-   `app.township` transaction-locally (`set_config(..., true)`), so a pooled connection never carries
-   one request's township into the next.
+3. On PostgreSQL, row-level security refuses rows of other townships even to raw SQL: the
+   session sets `app.township` transaction-locally (`set_config(..., true)`), so a pooled
+   connection never carries one request's township into the next.
 """
 
 from __future__ import annotations

@@ -100,8 +100,9 @@ def test_row_level_security_hides_other_townships_from_raw_sql(two):
     bind_township(db.session, None)
     db.session.commit()
     with db.engine.connect() as conn:
-        conn.execute(text("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
-                          "'minqing_rls_probe') THEN CREATE ROLE minqing_rls_probe; END IF; END $$"))
+        conn.execute(text("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+                          "rolname = 'minqing_rls_probe') THEN CREATE ROLE minqing_rls_probe; "
+                          "END IF; END $$"))
         conn.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO minqing_rls_probe"))
         conn.commit()
         with conn.begin():

@@ -73,7 +73,7 @@ def login():
 
 
 def _demo_accounts():
-    """For the demo: every account of the demo townships with its roles, so visitors can try each."""
+    """Every account of the demo townships with its roles, so visitors can try each."""
     rows = db.session.execute(
         select(User.username, User.name, Township.name, RoleGrant.role)
         .join(RoleGrant, RoleGrant.user_id == User.id)

@@ -1,4 +1,4 @@
-"""有奖批评: a public assembly where teams criticise, a jury scores, and every criticism is answered."""
+"""有奖批评: a public assembly; teams criticise, a jury scores, every criticism is answered."""
 
 from __future__ import annotations
 

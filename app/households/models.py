@@ -178,7 +178,7 @@ class VisitMethod(LabelledEnum):
 
 
 class VisitKind(LabelledEnum):
-    """走访 by grassroots members, 下访 by leaders to their contact points, 接访 receiving visitors."""
+    """走访 by grassroots members, 下访 by leaders at their contact points, 接访 receptions."""
 
     ROUND = "zoufang"
     DOWN = "xiafang"

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from app.tenancy import bind_township
 from app.service_models import REGISTRY, SERVICE_MODEL_KEYS, parse_settings, settings_to_dict
+from app.tenancy import bind_township
 from app.townships.models import CalendarDay, Township, TownshipService
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")

@@ -2,7 +2,8 @@
 
 Weekends and public holidays are off and make-up working days (调休) are on. The chinesecalendar
 library knows the State Council's schedule for the years it covers; for other years a township's
-administrator records holidays and make-up days (CalendarDay), and until they do, only weekends are off.
+administrator records holidays and make-up days (CalendarDay), and until they do, only weekends
+are off.
 A township's own entries win over the library, so a local correction is always possible.
 """
 

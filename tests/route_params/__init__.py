@@ -2,7 +2,8 @@
 
 Each module here defines `PARAMS = {"<url parameter>": lambda town: value}` (town is a
 tests.factories.Town with `.objects` filled in) and may define `extend(town)` to add objects of
-its feature to both townships, and `OWNED` for pages that belong to one person. A route whose parameter has no entry makes the access test fail, naming it.
+its feature to both townships, and `OWNED` for pages that belong to one person. A route whose
+parameter has no entry makes the access test fail, naming it.
 """
 
 from __future__ import annotations
