@@ -6,7 +6,8 @@ role and with another township's ids.
 
 - `public`: anyone, residents included (no account).
 - `staff(*roles)`: signed in and holding one of `roles` in the township of the URL (no roles:
-  any role there). A signed-in user with no role in that township gets a 404, as if the page did not exist.
+  any role there). A signed-in user with no role in that township gets a 404, as if the page
+  did not exist.
 - `signed_in`: any signed-in user, outside a township's pages (choosing a township, signing out).
 - `operator`: the platform's own operator, who creates townships.
 """
