@@ -74,6 +74,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+    from app import jobs
+
+    jobs.register(app)  # hand committed jobs over after each request
     check_all_views_declare_access(app)
     return app
 

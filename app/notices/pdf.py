@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
+from datetime import date
 from pathlib import Path
 
 import segno
@@ -49,6 +50,7 @@ def qr_data_uri(url: str, scale: int = 4) -> str:
 
 def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> to PDF bytes. The template extends pdf/base.html."""
+    context.setdefault("issued_on", date.today())
     html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
     buffer = io.BytesIO()
     fetcher = SafeURLFetcher(Path(current_app.static_folder))

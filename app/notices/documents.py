@@ -1,0 +1,185 @@
+"""The cross-cutting documents every channel uses (DESIGN §7): the acceptance receipt (受理回执),
+the reply notice (答复函), the monthly response-board poster per village (公开栏), the monthly
+three-rates report for leaders, and a village's household contact cards (a long batch).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from app.access import Rule
+from app.accounts.models import Role
+from app.extensions import db
+from app.households.models import Household, Village
+from app.matters.models import Channel, Evaluation, Matter
+from app.notices.kinds import register
+from app.notices.pdf import qr_data_uri
+from app.tenancy import get_scoped
+
+ANY_STAFF = Rule("staff")
+LEADERS = Rule("staff", frozenset({Role.LEADER, Role.TOWNSHIP_ADMIN}))
+
+
+def _matter(township, subject_id) -> Matter:
+    matter = get_scoped(Matter, uuid.UUID(str(subject_id)), township.id)
+    if matter is None:
+        raise LookupError("matter not found")
+    return matter
+
+
+def tracking_url(township, matter: Matter) -> str:
+    """The public tracking page of a matter (the board's), as an absolute URL for the QR code."""
+    try:
+        return url_for("board.track", slug=township.slug, number=matter.number, _external=True)
+    except BuildError:  # the board's page is not built yet: its documented address
+        return url_for("notices.index", slug=township.slug, _external=True).split("/notices")[0] \
+            + f"/board/track?number={matter.number}"
+
+
+def receipt_context(township, subject_id, progress=None) -> dict:
+    matter = _matter(township, subject_id)
+    url = tracking_url(township, matter)
+    return {
+        "matter": matter,
+        "number": matter.number,
+        "channel_label": Channel(matter.channel).label,
+        "materials": list((matter.extra or {}).get("materials_received") or []),
+        "tracking_url": url,
+        "qr": qr_data_uri(url),
+        "source": {"number": matter.number, "state": matter.state},
+    }
+
+
+def reply_context(township, subject_id, progress=None) -> dict:
+    matter = _matter(township, subject_id)
+    replies = sorted(matter.replies, key=lambda r: (r.stage, r.created_at))
+    if not replies:
+        raise ValueError("此事项尚未答复，不能出具答复函")
+    url = tracking_url(township, matter)
+    return {"matter": matter, "number": matter.number, "reply": replies[-1],
+            "tracking_url": url, "qr": qr_data_uri(url),
+            "source": {"number": matter.number, "reply_id": str(replies[-1].id)}}
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """'2026-11' -> (2026-11-01, 2026-12-01): start inclusive, end exclusive."""
+    year, mon = (int(p) for p in month.split("-"))
+    start = date(year, mon, 1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def _received_between(query, start: date, end: date):
+    from datetime import datetime, time
+
+    lo = datetime.combine(start, time(), tzinfo=UTC) - timedelta(hours=8)
+    hi = datetime.combine(end, time(), tzinfo=UTC) - timedelta(hours=8)
+    return query.where(Matter.received_at >= lo, Matter.received_at < hi)
+
+
+def poster_context(township, subject_id, progress=None) -> dict:
+    """subject_id: '<village_id>:<YYYY-MM>'. Public matters only; no names, no phones."""
+    village_id, _, month = str(subject_id).partition(":")
+    village = get_scoped(Village, uuid.UUID(village_id), township.id)
+    if village is None:
+        raise LookupError("village not found")
+    start, end = month_bounds(month)
+    matters = list(db.session.scalars(_received_between(
+        select(Matter).where(Matter.township_id == township.id, Matter.village_id == village.id,
+                             Matter.is_public.is_(True)), start, end
+    ).order_by(Matter.received_at)))
+    rows = []
+    for n, m in enumerate(matters, 1):
+        reply = m.public_reply
+        rows.append({"matter": m, "reply": reply.public_text if reply else ""})
+        if progress:
+            progress(n, len(matters), "")
+    return {"village": village, "month": month, "rows": rows,
+            "number": f"{village.name}·{month}", "source": {"count": len(rows)}}
+
+
+def _fallback_rates(township_id, start, end, village_id=None) -> dict:
+    """Used only until app.matters.rates lands: the three rates from the ledger's own columns."""
+    q = _received_between(select(Matter).where(Matter.township_id == township_id), start, end)
+    if village_id:
+        q = q.where(Matter.village_id == village_id)
+    matters = list(db.session.scalars(q))
+    total = len(matters)
+    responded = sum(1 for m in matters if m.first_response_at or m.replied_at)
+    closed = sum(1 for m in matters if m.closed_at)
+    ids = [m.id for m in matters]
+    evals = list(db.session.scalars(select(Evaluation).where(
+        Evaluation.township_id == township_id, Evaluation.matter_id.in_(ids)))) if ids else []
+    satisfied = sum(1 for e in evals if e.rating_enum.is_satisfied)
+
+    def pct(a, b):
+        return round(100 * a / b, 1) if b else None
+
+    return {"received": total, "response_rate": pct(responded, total),
+            "resolution_rate": pct(closed, total), "satisfaction_rate": pct(satisfied, len(evals))}
+
+
+def compute_rates(township_id, start, end, village_id=None) -> dict:
+    try:
+        from app.matters.rates import compute_rates as ledger_rates
+    except ImportError:
+        return _fallback_rates(township_id, start, end, village_id=village_id)
+    result = ledger_rates(township_id, start, end, village_id=village_id)
+    return result if isinstance(result, dict) else getattr(result, "__dict__", {})
+
+
+def rates_context(township, subject_id, progress=None) -> dict:
+    """subject_id: 'YYYY-MM'. The township's rates, then each village's."""
+    month = str(subject_id)
+    start, end = month_bounds(month)
+    villages = list(db.session.scalars(select(Village).where(Village.township_id == township.id)
+                                       .order_by(Village.sort_order, Village.name)))
+    overall = compute_rates(township.id, start, end)
+    rows = []
+    for n, v in enumerate(villages, 1):
+        rows.append({"village": v, "rates": compute_rates(township.id, start, end,
+                                                          village_id=v.id)})
+        if progress:
+            progress(n, len(villages), v.name)
+    return {"month": month, "overall": overall, "rows": rows, "number": month,
+            "source": {"month": month}}
+
+
+def contact_cards_context(township, subject_id, progress=None) -> dict:
+    """subject_id: a village id. One card per active household, for the village's contact
+    cadres to hand out (the cadre's name and phone, the township's hotline)."""
+    from app.accounts.models import User
+
+    village = get_scoped(Village, uuid.UUID(str(subject_id)), township.id)
+    if village is None:
+        raise LookupError("village not found")
+    households = list(db.session.scalars(select(Household).where(
+        Household.township_id == township.id, Household.village_id == village.id,
+        Household.active.is_(True)).order_by(Household.address, Household.head_name)))
+    cadre_ids = {h.contact_cadre_id for h in households if h.contact_cadre_id}
+    cadres = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(cadre_ids)))} \
+        if cadre_ids else {}
+    cards = []
+    for n, h in enumerate(households, 1):
+        cards.append({"household": h, "cadre": cadres.get(h.contact_cadre_id)})
+        if progress and (n % 50 == 0 or n == len(households)):
+            progress(n, len(households), "")
+    return {"village": village, "cards": cards, "batch": True, "source": {"households": len(cards)}}
+
+
+register("matter_receipt", template="receipt.html", build_context=receipt_context,
+         permission=ANY_STAFF.allows, label=_l("受理回执"))
+register("reply_notice", template="reply_notice.html", build_context=reply_context,
+         permission=ANY_STAFF.allows, label=_l("答复函"))
+register("board_poster", template="board_poster.html", build_context=poster_context,
+         permission=ANY_STAFF.allows, label=_l("公开栏月度海报"))
+register("rates_report", template="rates_report.html", build_context=rates_context,
+         permission=LEADERS.allows, label=_l("三率月报"))
+register("contact_cards", template="contact_cards.html", build_context=contact_cards_context,
+         permission=ANY_STAFF.allows, label=_l("联系卡"), page_size="A6")

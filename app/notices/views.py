@@ -1,0 +1,203 @@
+"""Documents, their progress and download; failed jobs; notifications (/t/<slug>/notices)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app import jobs
+from app.access import has_role, staff
+from app.accounts.models import Role
+from app.extensions import db
+from app.households.models import Village
+from app.matters.models import Matter
+from app.notices import kinds
+from app.notices import operations as ops
+from app.notices.models import Document, JobRecord, Notification
+from app.notices.storage import storage
+from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
+
+bp = TenantBlueprint("notices", __name__, url_prefix="/notices")
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _this_month() -> str:
+    return date.today().strftime("%Y-%m")
+
+
+def _index_context(errors=None, values=None):
+    township = current_township()
+    documents = list(db.session.scalars(
+        scoped(Document).where(Document.requested_by_id == current_user.id)
+        .order_by(Document.created_at.desc()).limit(30)))
+    villages = list(db.session.scalars(scoped(Village).order_by(Village.sort_order,
+                                                               Village.name)))
+    is_admin = has_role(township, Role.TOWNSHIP_ADMIN)
+    return {
+        "documents": documents, "villages": villages, "kinds": kinds.all_kinds(),
+        "failed": ops.failed_jobs(township) if is_admin else [],
+        "is_admin": is_admin, "is_leader": has_role(township, Role.LEADER, Role.TOWNSHIP_ADMIN),
+        "errors": errors or {}, "values": values or {"month": _this_month()},
+    }
+
+
+@bp.route("/")
+@staff()
+def index():
+    return render_template("notices/index.html", **_index_context())
+
+
+def _subject_from_form(kind: str, form) -> tuple[str | None, dict[str, str]]:
+    """Read the subject of a request; return it, or errors for the form."""
+    errors: dict[str, str] = {}
+    if kind in ("matter_receipt", "reply_notice"):
+        if form.get("matter_id"):
+            return str(get_or_404(Matter, form["matter_id"]).id), errors
+        number = (form.get("number") or "").strip()
+        matter = db.session.scalar(scoped(Matter).where(Matter.number == number)) if number \
+            else None
+        if matter is None:
+            errors["number"] = _("没有找到这个受理编号，请核对后再试。")
+            return None, errors
+        return str(matter.id), errors
+    month = (form.get("month") or "").strip()
+    if kind in ("board_poster", "rates_report") and not MONTH.match(month):
+        errors["month"] = _("请按“2026-11”的格式填写月份。")
+    if kind in ("board_poster", "contact_cards"):
+        if not form.get("village_id"):
+            errors["village_id"] = _("请选择村（社区）。")
+        else:
+            village = get_or_404(Village, form["village_id"])
+            if not errors:
+                return (f"{village.id}:{month}" if kind == "board_poster" else str(village.id),
+                        errors)
+    if kind == "rates_report" and not errors:
+        return month, errors
+    return None, errors
+
+
+@bp.route("/request", methods=["POST"])
+@staff()
+def request_document():
+    township = current_township()
+    kind = request.form.get("kind", "")
+    try:
+        kinds.get(kind)
+    except LookupError:
+        abort(400)
+    subject_id, errors = _subject_from_form(kind, request.form)
+    if errors:
+        ctx = _index_context(errors=errors, values=request.form.to_dict())
+        return render_template("notices/index.html", **ctx), 422
+    try:
+        doc = ops.request_document(township, kind=kind, subject_id=subject_id,
+                                   actor=current_user)
+    except ops.NotAllowed:
+        abort(403)
+    db.session.commit()
+    return redirect(url_for("notices.document", document_id=doc.id))
+
+
+def _document_for_user(document_id) -> Document:
+    doc = get_or_404(Document, document_id)
+    if not ops.may_download(current_user, current_township(), doc):
+        abort(403)
+    return doc
+
+
+@bp.route("/documents/<uuid:document_id>")
+@staff()
+def document(document_id):
+    doc = _document_for_user(document_id)
+    township = current_township()
+    job = ops.job_for(township, doc)
+    ctx = {"doc": doc, "job": job, "is_admin": has_role(township, Role.TOWNSHIP_ADMIN)}
+    if request.htmx and not request.htmx.boosted:
+        return render_template("notices/_progress.html", **ctx)
+    return render_template("notices/document.html", **ctx)
+
+
+@bp.route("/documents/<uuid:document_id>/download")
+@staff()
+def download(document_id):
+    doc = _document_for_user(document_id)
+    if doc.state != "ready" or not doc.storage_key:
+        abort(404)
+    try:
+        data = storage().get(doc.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    import io
+
+    name = f"{doc.title or doc.kind}-{doc.created_at:%Y%m%d}.pdf"
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
+                     as_attachment=request.args.get("inline") != "1")
+
+
+@bp.route("/jobs/<uuid:job_id>/retry", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def retry(job_id):
+    township = current_township()
+    record = get_or_404(JobRecord, job_id)
+    if jobs.retry(township.id, record.id):
+        db.session.commit()
+        flash(_("已重新排队。"))
+    else:
+        flash(_("这项任务不需要重试。"))
+    back = request.form.get("next") or ""
+    if back.startswith("/t/"):
+        return redirect(back)
+    return redirect(url_for("notices.index"))
+
+
+@bp.route("/notifications")
+@staff()
+def notifications():
+    rows = list(db.session.scalars(
+        scoped(Notification).where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc()).limit(100)))
+    return render_template("notices/notifications.html", rows=rows)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@staff()
+def mark_read():
+    ids = [i for i in request.form.getlist("id") if i]
+    import uuid
+
+    try:
+        parsed = [uuid.UUID(i) for i in ids]
+    except ValueError:
+        abort(400)
+    ops.mark_read(current_township(), current_user, parsed or None)
+    db.session.commit()
+    return redirect(url_for("notices.notifications"))
+
+
+def unread_count(township, user) -> int:
+    """For the header's notification link."""
+    if township is None or not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.township_id == township.id, Notification.user_id == user.id,
+        Notification.read_at.is_(None))) or 0
+
+
+@bp.app_context_processor
+def _notification_badge():
+    def notification_count() -> int:
+        from flask import g
+
+        try:
+            return unread_count(g.get("township"), current_user)
+        except Exception:  # never break a page for a badge
+            db.session.rollback()
+            return 0
+
+    return {"notification_count": notification_count}

@@ -1,0 +1,114 @@
+"""The cross-cutting PDFs: each one's Chinese text is there and a CJK font is embedded."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.jobs import run_pending
+from app.matters import operations as matters
+from app.matters.models import Matter
+from app.notices import operations as ops
+from app.notices.models import Document
+from app.notices.pdf import RefusedURL, SafeURLFetcher, render_pdf
+from app.notices.storage import storage
+from tests.notices.helpers import has_cjk_font, pdf_text
+
+
+def _make(town, kind, subject_id, role=Role.CENTRE_STAFF):
+    doc = ops.request_document(town.township, kind=kind, subject_id=subject_id,
+                               actor=town.users[role])
+    db.session.commit()
+    run_pending()
+    db.session.expire_all()
+    doc = db.session.scalar(select(Document).where(Document.id == doc.id))
+    assert doc.state == "ready", doc.error
+    data = storage().get(doc.storage_key)
+    assert has_cjk_font(data)
+    assert doc.size == len(data) and doc.pages >= 1
+    return doc, pdf_text(data)
+
+
+def test_acceptance_receipt_has_number_due_date_materials_and_qr(town_ctx):
+    town = town_ctx
+    m = db.session.get(Matter, (town.township.id, town.objects.matter.id))
+    m.extra = {**m.extra, "materials_received": ["身份证复印件", "户口本"]}
+    db.session.commit()
+    doc, text = _make(town, "matter_receipt", m.id)
+    for words in ("受理回执", m.number, "承诺办结日期", "身份证复印件", "户口本",
+                  town.township.name, "第1页/共1页", "盖章"):
+        assert words in text
+    assert "board/track" in text and m.number in text
+    assert doc.requested_by_id == town.users[Role.CENTRE_STAFF].id
+    assert doc.source["number"] == m.number
+
+
+def test_reply_notice_needs_a_reply_then_quotes_it(town_ctx):
+    town = town_ctx
+    m = db.session.get(Matter, (town.township.id, town.objects.matter.id))
+    staff = town.users[Role.CENTRE_STAFF]
+    matters.reply(m, staff, public_text="路灯已于本周更换，感谢监督。")
+    db.session.commit()
+    _doc, text = _make(town, "reply_notice", m.id)
+    assert "答复函" in text and "路灯已于本周更换" in text and m.number in text
+
+
+def test_board_poster_lists_the_villages_public_matters_without_names(town_ctx):
+    town = town_ctx
+    t = town.township
+    m = matters.create_matter(t, channel="phone", title="村口积水",
+                              actor=town.users[Role.CENTRE_STAFF], village=town.objects.village,
+                              contact_name="张三丰",
+                              contact_phone="13900001111")
+    db.session.commit()
+    month = matters.local_today(t).strftime("%Y-%m")
+    _doc, text = _make(town, "board_poster", f"{town.objects.village.id}:{month}")
+    assert "民情办理公开栏" in text and "村口积水" in text and m.number in text
+    assert "张三丰" not in text and "13900001111" not in text
+
+
+def test_rates_report_for_leaders_only(town_ctx):
+    town = town_ctx
+    month = date.today().strftime("%Y-%m")
+    _doc, text = _make(town, "rates_report", month, role=Role.LEADER)
+    assert "三率月报" in text and "办结率" in text and "东村" in text
+    with pytest.raises(ops.NotAllowed):
+        ops.request_document(town.township, kind="rates_report", subject_id=month,
+                             actor=town.users[Role.CENTRE_STAFF])
+
+
+def test_contact_cards_restart_page_numbers_per_card(town_ctx):
+    from tests import factories
+
+    town = town_ctx
+    for n in range(3):
+        factories.household(town.township, town.objects.village, head=f"李{n}号")
+    db.session.commit()
+    doc, text = _make(town, "contact_cards", town.objects.village.id)
+    assert doc.pages == 4 and "干部联系卡" in text
+    assert text.count("第1页") == 4 and "第2页" not in text and "共" not in text
+
+
+def test_the_url_fetcher_refuses_files_and_outside_hosts(app, tmp_path):
+    fetcher = SafeURLFetcher(tmp_path)
+    for url in ("file:///etc/passwd", "http://example.com/x.png", "https://example.com/a.css",
+                "minqing-static:../../etc/passwd"):
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+
+
+def test_a_template_pointing_outside_renders_without_fetching(app, ctx, tmp_path, monkeypatch):
+    """WeasyPrint reports the refused fetch and goes on: the PDF is made, nothing is read."""
+    from flask import render_template_string
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容")
+    html = ("{% extends 'pdf/base.html' %}{% block heading %}测试{% endblock %}"
+            "{% block content %}<img src='file://" + str(secret) + "'>"
+            "<img src='http://127.0.0.1:9/x.png'>正文{% endblock %}")
+    monkeypatch.setattr("app.notices.pdf.render_template",
+                        lambda name, **c: render_template_string(html, **c))
+    data = render_pdf("ignored.html", township=None)
+    assert "正文" in pdf_text(data) and "机密内容" not in pdf_text(data)
