@@ -90,20 +90,23 @@ def _queue():
     return Queue(queue_name(), connection=connection, serializer=JSONSerializer)
 
 
-def run_committed() -> None:
-    """Hand over the jobs whose transactions have committed (after each request, or by hand)."""
+def run_committed() -> int:
+    """Hand over the jobs whose transactions have committed (after each request, or by hand).
+    Returns how many were run here (inline, synchronously)."""
     ids = db.session.info.pop(_COMMITTED, [])
     if not ids:
-        return
+        return 0
     if current_app.config["JOBS_MODE"] == "rq":
         push(ids)
         dispatch_due(limit=50)
-    elif current_app.config.get("JOBS_THREAD", False):
+        return 0
+    if current_app.config.get("JOBS_THREAD", False):
         app = current_app._get_current_object()
         threading.Thread(target=_run_in_thread, args=(app, ids), daemon=True).start()
-    else:
-        for job_id in ids:
-            execute(job_id)
+        return 0
+    for job_id in ids:
+        execute(job_id)
+    return len(ids)
 
 
 def _run_in_thread(app: Flask, ids: list[uuid.UUID]) -> None:
@@ -167,8 +170,7 @@ def run_pending(max_rounds: int = 20) -> int:
 
     In rq mode it really goes through Redis: push, then an in-process SimpleWorker in burst mode.
     """
-    run_committed()
-    total = 0
+    total = run_committed()
     for _ in range(max_rounds):
         if current_app.config["JOBS_MODE"] == "rq":
             from rq import SimpleWorker

@@ -191,13 +191,18 @@ def unread_count(township, user) -> int:
 
 @bp.app_context_processor
 def _notification_badge():
-    def notification_count() -> int:
+    def notification_link() -> tuple[str, int] | None:
+        """(url, unread count) of the signed-in staff member's notifications in this township."""
         from flask import g
 
+        township = g.get("township")
+        if township is None or not getattr(current_user, "is_authenticated", False):
+            return None
         try:
-            return unread_count(g.get("township"), current_user)
+            return (url_for("notices.notifications", slug=township.slug),
+                    unread_count(township, current_user))
         except Exception:  # never break a page for a badge
             db.session.rollback()
-            return 0
+            return None
 
-    return {"notification_count": notification_count}
+    return {"notification_link": notification_link}
