@@ -182,7 +182,6 @@ def run_pending(max_rounds: int = 20) -> int:
             total += queue.count
             SimpleWorker([queue], connection=queue.connection,
                          serializer=queue.serializer).work(burst=True)
-            db.session.remove()
         else:
             done = dispatch_due()
             if not done:
@@ -291,9 +290,30 @@ def register(app: Flask) -> None:
     def _dispatch_jobs(response):
         try:
             run_committed()
+            _inline_tick(app)
         except Exception:  # a job hand-over never breaks the page that asked for it
             log.exception("jobs: hand-over failed")
         return response
+
+
+_last_tick = {"at": 0.0}
+TICK_SECONDS = 30
+
+
+def _inline_tick(app: Flask) -> None:
+    """Embedded mode has no cron: every TICK_SECONDS a request also runs the due rows (retries
+    after their back-off, jobs queued by the CLI or the demo), in the background thread."""
+    import time
+
+    if app.config["JOBS_MODE"] == "rq" or not app.config.get("JOBS_THREAD"):
+        return
+    now = time.monotonic()
+    if now - _last_tick["at"] < TICK_SECONDS:
+        return
+    _last_tick["at"] = now
+    ids = due_ids(limit=50)
+    if ids:
+        threading.Thread(target=_run_in_thread, args=(app, ids), daemon=True).start()
 
 
 def queue_status() -> dict[str, Any]:

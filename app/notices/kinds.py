@@ -21,7 +21,7 @@ class Kind:
     template: str
     build_context: Callable[..., dict[str, Any]]
     permission: Callable[[Any, Any], bool]
-    label: str = ""
+    label: Any = ""
     page_size: str = "A4"
 
 
@@ -29,9 +29,11 @@ _KINDS: dict[str, Kind] = {}
 
 
 def register(kind: str, *, template: str, build_context: Callable[..., dict[str, Any]],
-             permission: Callable[[Any, Any], bool], label: str = "",
+             permission: Callable[[Any, Any], bool], label: Any = None,
              page_size: str = "A4") -> Kind:
-    entry = Kind(kind, template, build_context, permission, label or kind, page_size)
+    # `label` may be a lazy string: no truth test here, it would need a request's locale.
+    entry = Kind(kind, template, build_context, permission,
+                 kind if label is None else label, page_size)
     _KINDS[kind] = entry
     return entry
 

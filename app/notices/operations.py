@@ -33,10 +33,21 @@ def request_document(township, *, kind: str, subject_id, actor) -> Document:
     if waiting is not None:
         return waiting
     doc = Document(id=uuid.uuid4(), township_id=township.id, kind=kind, subject_id=subject,
-                   title=str(entry.label), requested_by_id=getattr(actor, "id", None))
+                   title=_label(entry), requested_by_id=getattr(actor, "id", None))
     db.session.add(doc)
     jobs.enqueue("app.notices.jobs.render_document", township.id, doc.id)
     return doc
+
+
+def _label(entry) -> str:
+    """The kind's label in the request's language; Chinese outside a request (CLI, jobs)."""
+    from flask import has_request_context
+    from flask_babel import force_locale
+
+    if has_request_context():
+        return str(entry.label)
+    with force_locale("zh_Hans_CN"):
+        return str(entry.label)
 
 
 def may_download(user, township, doc: Document) -> bool:

@@ -80,9 +80,14 @@ def _deliver(township, user_id, note: Notification) -> None:
 
 
 def _(text: str) -> str:
-    from flask_babel import gettext
+    """Reminders are written by sweeps on workers, outside any request: in Chinese then."""
+    from flask import has_request_context
+    from flask_babel import force_locale, gettext
 
-    return gettext(text)
+    if has_request_context():
+        return gettext(text)
+    with force_locale("zh_Hans_CN"):
+        return gettext(text)
 
 
 def sms_gateway(spec: str):
