@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup system-packages lint bench clean
+.PHONY: demo test setup system-packages lint bench clean worker
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: setup
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+# An RQ worker (needs REDIS_URL; without it jobs run inside the web process). See README "Running jobs".
+worker: setup
+	$(BIN)/python -m workers
 
 clean:
 	rm -rf $(VENV) var

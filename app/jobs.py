@@ -83,11 +83,12 @@ def queue_name() -> str:
 def _queue():
     from redis import Redis
     from rq import Queue
-    from rq.serializers import JSONSerializer
 
     connection = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=3,
                                 socket_connect_timeout=2)
-    return Queue(queue_name(), connection=connection, serializer=JSONSerializer)
+    # RQ's default serializer: `rq cron` enqueues with it whatever --serializer says (measured),
+    # and our jobs carry only id strings.
+    return Queue(queue_name(), connection=connection)
 
 
 def run_committed() -> int:

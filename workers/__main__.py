@@ -13,7 +13,6 @@ import argparse
 import logging
 
 from rq import Worker
-from rq.serializers import JSONSerializer
 
 from workers.context import app_context
 
@@ -34,7 +33,7 @@ def main() -> None:
         logging.getLogger("workers").info("pushed %d waiting job(s)", pushed)
         queue = _queue()
     # Every job is a fork of this process; the app (and its emptied pool) is reused.
-    Worker([queue], connection=queue.connection, serializer=JSONSerializer).work(
+    Worker([queue], connection=queue.connection).work(
         burst=options.burst, max_jobs=options.max_jobs)
 
 

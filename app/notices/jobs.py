@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from flask import current_app
@@ -33,7 +34,9 @@ def render_document(township, document_id: str) -> None:
         doc.progress_note = note[:120]
         db.session.commit()
 
-    base = current_app.config.get("PUBLIC_URL") or "http://localhost/"
+    # The address printed under QR codes: the site's public URL (MINQING_PUBLIC_URL).
+    base = (current_app.config.get("PUBLIC_URL") or os.environ.get("MINQING_PUBLIC_URL")
+            or "http://localhost/")
     with current_app.test_request_context(base_url=base):
         context = entry.build_context(township, doc.subject_id, progress)
         doc.progress, doc.progress_note = 60, ""

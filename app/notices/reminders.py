@@ -9,7 +9,7 @@ households not visited for too long) and every feature's `app/<feature>/reminder
 `sweep(township, today) -> int` (studio: representatives on duty tomorrow; assembly: dates to
 announce). `enqueue_sweeps()` (cron, 07:00 Asia/Shanghai) queues one sweep job per township.
 
-SMS gateway, the one interface: set SMS_GATEWAY="package.module:function" where
+SMS gateway, the one interface: set MINQING_SMS_GATEWAY="package.module:function" where
 `function(phone: str, text: str) -> None` sends one message (raise to signal a failure). It is
 called only for users with a phone; the text is the notification's message, nothing else.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import smtplib
 import uuid
 from datetime import date, timedelta
@@ -70,7 +71,7 @@ def _deliver(township, user_id, note: Notification) -> None:
             note.emailed_on = date.today()
         except Exception as exc:  # the in-app notice stands; mail is a courtesy
             log.warning("reminder e-mail failed: %s", type(exc).__name__)
-    gateway = current_app.config.get("SMS_GATEWAY")
+    gateway = current_app.config.get("SMS_GATEWAY") or os.environ.get("MINQING_SMS_GATEWAY")
     phone = getattr(user, "phone", None)
     if gateway and phone:
         try:
