@@ -228,17 +228,21 @@ def feature_sweeps():
 
 
 def run_sweeps(township, today: date) -> int:
-    """All sweeps for one township and day; each commits on its own so one failure keeps the
-    others' reminders."""
-    total = 0
+    """All sweeps for one township and day. Each commits on its own, so one failing sweep keeps
+    the others' reminders; the failure is raised at the end, so the job is retried (and sent
+    reminders are not sent again: one per occasion)."""
+    total, failed = 0, []
     for sweep in (*CORE_SWEEPS, *feature_sweeps()):
+        name = f"{sweep.__module__}.{sweep.__name__}"
         try:
             total += sweep(township, today) or 0
             db.session.commit()
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
-            log.exception("reminder sweep %s failed", getattr(sweep, "__module__", sweep))
-            raise
+            log.warning("reminder sweep %s failed: %s", name, type(exc).__name__)
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    if failed:
+        raise RuntimeError("; ".join(failed))
     return total
 
 

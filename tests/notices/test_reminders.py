@@ -117,3 +117,37 @@ def test_the_schedule_enqueues_one_sweep_job_per_township(app, world, monkeypatc
             JobRecord.func == "app.notices.jobs.run_sweeps"),
             execution_options={"all_townships": True}).all()
         assert states == ["done", "done"]
+
+
+def test_feature_sweeps_run_and_one_failing_keeps_the_others(town_ctx, monkeypatch):
+    import pytest
+
+    town = town_ctx
+    cadre = town.users[Role.CADRE]
+
+    def studio_sweep(township, today):
+        return reminders.notify(township, cadre.id, occasion=f"duty:{today}",
+                                message="明天您在党代表工作室值班")
+
+    def broken(township, today):
+        raise ValueError("坏了")
+
+    monkeypatch.setattr(reminders, "feature_sweeps", lambda: iter([broken, studio_sweep]))
+    with pytest.raises(RuntimeError, match="坏了"):
+        reminders.run_sweeps(town.township, date(2026, 11, 23))
+    assert _to(town, Role.CADRE) == ["明天您在党代表工作室值班"]
+
+
+def test_local_storage_keeps_keys_inside_its_directory(tmp_path):
+    import pytest
+
+    from app.notices.storage import LocalStorage
+
+    store = LocalStorage(tmp_path / "docs")
+    store.put("t1/a.pdf", b"%PDF-1")
+    assert store.get("t1/a.pdf") == b"%PDF-1"
+    store.delete("t1/a.pdf")
+    with pytest.raises(FileNotFoundError):
+        store.get("t1/a.pdf")
+    with pytest.raises(ValueError):
+        store.put("../escape.pdf", b"x")
