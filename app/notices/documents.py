@@ -83,13 +83,8 @@ def _received_between(query, start: date, end: date):
     return query.where(Matter.received_at >= lo, Matter.received_at < hi)
 
 
-def poster_context(township, subject_id, progress=None) -> dict:
-    """subject_id: '<village_id>:<YYYY-MM>'. Public matters only; no names, no phones."""
-    village_id, _, month = str(subject_id).partition(":")
-    village = get_scoped(Village, uuid.UUID(village_id), township.id)
-    if village is None:
-        raise LookupError("village not found")
-    start, end = month_bounds(month)
+def _poster(township, village, start, end, progress=None) -> dict:
+    """One village's public matters received in [start, end): no names, no phones."""
     matters = list(db.session.scalars(_received_between(
         select(Matter).where(Matter.township_id == township.id, Matter.village_id == village.id,
                              Matter.is_public.is_(True)), start, end
@@ -100,8 +95,34 @@ def poster_context(township, subject_id, progress=None) -> dict:
         rows.append({"matter": m, "reply": reply.public_text if reply else ""})
         if progress:
             progress(n, len(matters), "")
-    return {"village": village, "month": month, "rows": rows,
-            "number": f"{village.name}·{month}", "source": {"count": len(rows)}}
+    return {"village": village, "rows": rows}
+
+
+def poster_context(township, subject_id, progress=None) -> dict:
+    """subject_id: '<village_id>:<YYYY-MM>'. One village's poster (A3)."""
+    village_id, _, month = str(subject_id).partition(":")
+    village = get_scoped(Village, uuid.UUID(village_id), township.id)
+    if village is None:
+        raise LookupError("village not found")
+    poster = _poster(township, village, *month_bounds(month), progress)
+    return {"posters": [poster], "month": month,
+            "source": {"village": village.name, "month": month, "count": len(poster["rows"])}}
+
+
+def posters_month_context(township, subject_id, progress=None) -> dict:
+    """subject_id: 'YYYY-MM'. Every village's poster for the month, one batch, reporting
+    progress village by village."""
+    month = str(subject_id)
+    start, end = month_bounds(month)
+    villages = list(db.session.scalars(select(Village).where(Village.township_id == township.id)
+                                       .order_by(Village.sort_order, Village.name)))
+    posters = []
+    for n, village in enumerate(villages, 1):
+        posters.append(_poster(township, village, start, end))
+        if progress:
+            progress(n, len(villages), village.name)
+    return {"posters": posters, "month": month, "batch": True,
+            "source": {"month": month, "villages": len(posters)}}
 
 
 def _fallback_rates(township_id, start, end, village_id=None) -> dict:
@@ -179,6 +200,9 @@ register("reply_notice", template="reply_notice.html", build_context=reply_conte
          permission=ANY_STAFF.allows, label=_l("答复函"))
 register("board_poster", template="board_poster.html", build_context=poster_context,
          permission=ANY_STAFF.allows, label=_l("公开栏月度海报"))
+register("board_posters_month", template="board_poster.html",
+         build_context=posters_month_context, permission=ANY_STAFF.allows,
+         label=_l("全镇公开栏月度海报"))
 register("rates_report", template="rates_report.html", build_context=rates_context,
          permission=LEADERS.allows, label=_l("三率月报"))
 register("contact_cards", template="contact_cards.html", build_context=contact_cards_context,

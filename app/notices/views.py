@@ -67,7 +67,8 @@ def _subject_from_form(kind: str, form) -> tuple[str | None, dict[str, str]]:
             return None, errors
         return str(matter.id), errors
     month = (form.get("month") or "").strip()
-    if kind in ("board_poster", "rates_report") and not MONTH.match(month):
+    if kind in ("board_poster", "board_posters_month", "rates_report") \
+            and not MONTH.match(month):
         errors["month"] = _("请按“2026-11”的格式填写月份。")
     if kind in ("board_poster", "contact_cards"):
         if not form.get("village_id"):
@@ -77,7 +78,7 @@ def _subject_from_form(kind: str, form) -> tuple[str | None, dict[str, str]]:
             if not errors:
                 return (f"{village.id}:{month}" if kind == "board_poster" else str(village.id),
                         errors)
-    if kind == "rates_report" and not errors:
+    if kind in ("rates_report", "board_posters_month") and not errors:
         return month, errors
     return None, errors
 

@@ -112,3 +112,14 @@ def test_a_template_pointing_outside_renders_without_fetching(app, ctx, tmp_path
                         lambda name, **c: render_template_string(html, **c))
     data = render_pdf("ignored.html", township=None)
     assert "正文" in pdf_text(data) and "机密内容" not in pdf_text(data)
+
+
+def test_a_months_posters_one_per_village_each_numbered_from_one(town_ctx):
+    from tests import factories
+
+    town = town_ctx
+    factories.village(town.township, "西村")
+    db.session.commit()
+    doc, text = _make(town, "board_posters_month", date.today().strftime("%Y-%m"))
+    assert doc.pages == 2 and "东村 民情办理公开栏" in text and "西村 民情办理公开栏" in text
+    assert text.count("第1页") == 2 and "/共" not in text
