@@ -43,6 +43,8 @@ _COMMITTED = "committed_job_ids"
 BACKOFF = (30, 120, 600, 1800)
 # A pending row handed to Redis but not started after this long is pushed again (a lost push).
 REDISPATCH_AFTER = timedelta(minutes=10)
+# Longer than RQ's job_timeout below: a row still "running" after this lost its worker.
+LOST_AFTER = timedelta(minutes=35)
 EXECUTE = "workers.context.execute"
 
 
@@ -154,8 +156,24 @@ def due_ids(limit: int = 500) -> list[uuid.UUID]:
     ))
 
 
+def recover_lost() -> int:
+    """Rows left "running" by a worker that died (killed, machine lost) go back to pending: the
+    attempt counts, and the job runs again within its max_attempts."""
+    from app.notices.models import JobRecord
+
+    result = db.session.execute(
+        update(JobRecord).where(JobRecord.state == "running",
+                                JobRecord.started_at < utcnow() - LOST_AFTER)
+        .values(state="pending", dispatched_at=None, next_attempt_at=utcnow(),
+                error="worker lost while running"),
+        execution_options={"all_townships": True, "synchronize_session": False})
+    db.session.commit()
+    return result.rowcount
+
+
 def dispatch_due(limit: int = 500) -> int:
     """Push (rq) or run (inline) the pending rows that are due: retries, and jobs Redis missed."""
+    recover_lost()
     ids = due_ids(limit)
     if not ids:
         return 0
@@ -210,7 +228,7 @@ def execute(job_id: uuid.UUID | str) -> str:
     bind_township(session, None)
     claimed = session.execute(
         update(JobRecord).where(JobRecord.id == job_id, JobRecord.state == "pending")
-        .values(state="running", attempts=JobRecord.attempts + 1),
+        .values(state="running", attempts=JobRecord.attempts + 1, started_at=utcnow()),
         execution_options={"all_townships": True, "synchronize_session": False},
     ).rowcount
     session.commit()

@@ -158,3 +158,19 @@ def test_both_modes_run_the_same_job(app, town_ctx, monkeypatch, mode):
     db.session.commit()
     jobs.run_pending()
     assert [n.message for n in _notes(town)] == ["测试提醒"]
+
+
+def test_a_job_whose_worker_died_runs_again(town_ctx):
+    town = town_ctx
+    job_id = jobs.enqueue(REMIND, town.township.id, town.users[Role.CADRE].id)
+    db.session.commit()
+    db.session.info.pop("committed_job_ids", None)  # as if the worker took it and was killed
+    db.session.execute(db.update(JobRecord).where(JobRecord.id == job_id).values(
+        state="running", attempts=1, started_at=utcnow() - timedelta(hours=1)),
+        execution_options={"all_townships": True})
+    db.session.commit()
+    jobs.run_pending()
+    record = db.session.scalar(select(JobRecord).where(JobRecord.id == job_id))
+    db.session.refresh(record)
+    assert record.state == "done" and record.attempts == 2
+    assert [n.message for n in _notes(town)] == ["测试提醒"]
