@@ -171,6 +171,19 @@ def recover_lost() -> int:
     return result.rowcount
 
 
+def purge_done(days: int = 30) -> int:
+    """Finished rows older than `days` are history nobody reads: drop them (failed ones stay
+    until an administrator retries them)."""
+    from app.notices.models import JobRecord
+
+    result = db.session.execute(
+        db.delete(JobRecord).where(JobRecord.state == "done",
+                                   JobRecord.finished_at < utcnow() - timedelta(days=days)),
+        execution_options={"all_townships": True, "synchronize_session": False})
+    db.session.commit()
+    return result.rowcount
+
+
 def dispatch_due(limit: int = 500) -> int:
     """Push (rq) or run (inline) the pending rows that are due: retries, and jobs Redis missed."""
     recover_lost()

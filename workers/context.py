@@ -58,8 +58,10 @@ def execute(job_id: str) -> str:
 def dispatch_due() -> int:
     """Cron: push the pending rows that are due (retries, and pushes Redis missed)."""
     from app.jobs import dispatch_due as dispatch
+    from app.jobs import purge_done
 
     with app_context():
+        purge_done()
         return dispatch()
 
 

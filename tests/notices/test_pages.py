@@ -108,3 +108,25 @@ def test_notifications_list_badge_and_mark_read(app, world, client):
     # Nobody else sees it.
     login(client, town.users[Role.LEADER])
     assert "请走访王家" not in client.get("/t/alpha/notices/notifications").get_data(as_text=True)
+
+
+def test_the_matter_page_include_asks_for_a_receipt(app, world, client):
+    from flask import render_template
+
+    town = world.a
+    login(client, town.users[Role.CENTRE_STAFF])
+    with app.test_request_context("/t/alpha/notices/"):
+        from flask import g
+
+        g.township = town.township
+        html = render_template("notices/_matter_documents.html", matter=town.objects.matter)
+    assert 'value="matter_receipt"' in html and "打印答复函" not in html
+    response = client.post("/t/alpha/notices/request", data={
+        "csrf_token": _csrf(client), "kind": "matter_receipt",
+        "matter_id": str(town.objects.matter.id)})
+    assert response.status_code == 302 and "/notices/documents/" in response.headers["Location"]
+    # Another township's matter id: not found.
+    response = client.post("/t/alpha/notices/request", data={
+        "csrf_token": _csrf(client), "kind": "matter_receipt",
+        "matter_id": str(world.b.objects.matter.id)})
+    assert response.status_code == 404
