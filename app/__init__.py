@@ -104,6 +104,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _select_locale():
+    from flask import has_request_context
+
+    if not has_request_context():  # jobs and commands: the default language
+        return "zh_Hans_CN"
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in LOCALES:
         return chosen
