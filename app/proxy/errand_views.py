@@ -1,0 +1,170 @@
+"""Errand pages for village assistants (on a phone) and the centres they hand papers to."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.access import staff
+from app.accounts.models import Role, RoleGrant
+from app.catalogue.models import ServiceItem
+from app.extensions import db
+from app.households.models import Household, Resident
+from app.matters.models import Channel
+from app.matters.operations import TransitionError, local_today
+from app.proxy import operations as ops
+from app.proxy.forms import (
+    CloseForm,
+    ErrandForm,
+    HandToCentreForm,
+    ReturnToAssistantForm,
+    ReturnToResidentForm,
+)
+from app.proxy.models import Errand, Holder
+from app.proxy.service import bp
+from app.tenancy import current_township, get_or_404, scoped
+
+ERRAND_ROLES = (Role.VILLAGE_ASSISTANT, Role.CENTRE_STAFF, Role.TOWNSHIP_ADMIN, Role.LEADER)
+
+
+def _my_centre_ids(township) -> list:
+    return [g.centre_id for g in db.session.scalars(
+        scoped(RoleGrant).where(RoleGrant.user_id == current_user.id,
+                                RoleGrant.role == Role.CENTRE_STAFF.value,
+                                RoleGrant.centre_id.is_not(None)))]
+
+
+@bp.route("/errands")
+@staff(*ERRAND_ROLES)
+def errands():
+    township = current_township()
+    today = local_today(township)
+    mine = ops.errands_for(township, assistant=current_user, today=today)
+    handed = []
+    for centre_id in _my_centre_ids(township):
+        handed += ops.errands_for(township, centre_id=centre_id, today=today)
+    return render_template("proxy/errands.html", mine=mine, handed=handed, today=today,
+                           Holder=Holder)
+
+
+def _fill_choices(form: ErrandForm, township) -> None:
+    items = db.session.scalars(
+        scoped(ServiceItem).where(ServiceItem.proxiable.is_(True)).order_by(ServiceItem.name))
+    form.item_id.choices = [("", _("请选择"))] + [(str(i.id), i.name) for i in items]
+    # An assistant sees the residents of their own village first; others see everyone.
+    village_ids = [g.village_id for g in db.session.scalars(
+        scoped(RoleGrant).where(RoleGrant.user_id == current_user.id,
+                                RoleGrant.village_id.is_not(None)))]
+    query = scoped(Resident).order_by(Resident.name).limit(1000)
+    if village_ids:
+        in_village = select(Household.id).where(Household.township_id == township.id,
+                                                Household.village_id.in_(village_ids))
+        query = query.where(Resident.village_id.in_(village_ids)
+                            | Resident.household_id.in_(in_village))
+    form.resident_id.choices = [("", _("请选择"))] + [
+        (str(r.id), f"{r.name}（{r.phone_tail or '—'}）") for r in db.session.scalars(query)]
+
+
+@bp.route("/errands/new", methods=["GET", "POST"])
+@staff(Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_ADMIN)
+def new_errand():
+    township = current_township()
+    form = ErrandForm()
+    _fill_choices(form, township)
+    if form.validate_on_submit():
+        item = get_or_404(ServiceItem, form.item_id.data)
+        resident = get_or_404(Resident, form.resident_id.data)
+        documents = [ops.DocumentIn(name=d.form.name.data or "",
+                                    is_original=d.form.kind.data == "original",
+                                    copies=d.form.copies.data or 1) for d in form.documents]
+        try:
+            errand = ops.open_errand(township, current_user, item=item, resident=resident,
+                                     documents=documents, description=form.description.data or "")
+        except TransitionError as error:
+            form.item_id.errors = [*form.item_id.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("代办已登记，请把回执交给群众。"), "success")
+            return redirect(url_for("proxy.errand", errand_id=errand.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proxy/new_errand.html", form=form), status
+
+
+def _detail(errand: Errand, status: int = 200, **forms):
+    forms.setdefault("centre_form", HandToCentreForm(prefix="centre"))
+    forms.setdefault("back_form", ReturnToAssistantForm(prefix="back"))
+    forms.setdefault("resident_form", ReturnToResidentForm(prefix="resident"))
+    forms.setdefault("close_form", CloseForm(prefix="close"))
+    template = "proxy/_errand.html" if request.htmx else "proxy/errand.html"
+    return render_template(template, errand=errand, matter=errand.matter, Holder=Holder,
+                           out=ops.originals_out(errand), channel=Channel,
+                           **forms), status
+
+
+@bp.route("/errands/<uuid:errand_id>")
+@staff(*ERRAND_ROLES)
+def errand(errand_id):
+    return _detail(get_or_404(Errand, errand_id))
+
+
+STEPS = {
+    "centre": (HandToCentreForm, lambda e, f: ops.hand_to_centre(
+        e, current_user, received_by=f.received_by.data), "centre_form"),
+    "back": (ReturnToAssistantForm, lambda e, f: ops.return_to_assistant(
+        e, current_user, result=f.result.data), "back_form"),
+    "resident": (ReturnToResidentForm, lambda e, f: ops.return_to_resident(
+        e, current_user, confirmed=f.confirmed.data), "resident_form"),
+    "close": (CloseForm, lambda e, f: ops.close_errand(e, current_user, current_township()),
+              "close_form"),
+}
+
+
+@bp.route("/errands/<uuid:errand_id>/<any(centre, back, resident, close):step>",
+          methods=["POST"])
+@staff(*ERRAND_ROLES)
+def errand_step(errand_id, step):
+    errand = get_or_404(Errand, errand_id)
+    form_class, action, name = STEPS[step]
+    form = form_class(prefix=step)
+    if form.validate_on_submit():
+        try:
+            action(errand, form)
+        except TransitionError as error:
+            db.session.rollback()
+            errand = get_or_404(Errand, errand_id)
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("已记录。"), "success")
+            return redirect(url_for("proxy.errand", errand_id=errand.id))
+    return _detail(errand, 422, **{name: form})
+
+
+@bp.route("/errands/<uuid:errand_id>/receipt.pdf")
+@staff(*ERRAND_ROLES)
+def errand_receipt(errand_id):
+    from app.notices.documents import receipt_context
+    from app.notices.pdf import render_pdf
+
+    township = current_township()
+    errand = get_or_404(Errand, errand_id)
+    context = receipt_context(township, errand.matter_id)
+    pdf = render_pdf("errand_receipt.html", township=township, errand=errand,
+                     assistant=errand.assistant, **context)
+    return pdf, 200, {"Content-Type": "application/pdf",
+                      "Content-Disposition": f'inline; filename="errand-{context["number"]}.pdf"'}
+
+
+@bp.route("/errands/<uuid:errand_id>/receipt")
+@staff(*ERRAND_ROLES)
+def errand_receipt_page(errand_id):
+    """The receipt shown on the assistant's phone, for the resident to read or photograph."""
+    from app.notices.documents import receipt_context
+
+    errand = get_or_404(Errand, errand_id)
+    return render_template("proxy/receipt.html", errand=errand,
+                           **receipt_context(current_township(), errand.matter_id))
+
+

@@ -1,0 +1,157 @@
+"""Errands: custody of villagers' documents, closing only when originals are back, the pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.matters import operations as matters
+from app.matters.models import MatterEvent
+from app.proxy import operations as ops
+from app.proxy.models import Errand, Holder
+from app.tenancy import bind_township
+from tests import factories
+from tests.conftest import login
+
+
+def csrf_headers(html: str) -> dict:
+    """The page's CSRF token as htmx sends it (every post of these tests needs it)."""
+    return {"X-CSRFToken": re.search(r'csrf_token" type="hidden" value="([^"]+)"', html).group(1)}
+
+
+@pytest.fixture
+def town(ctx):
+    t = factories.township()
+    bind_township(db.session, t.id)
+    v = factories.village(t)
+    centre = factories.centre(t, "社会事务服务中心")
+    assistant = factories.user(t, Role.VILLAGE_ASSISTANT, name="李秀梅", village=v)
+    item = factories.service_item(t, centre, name="高龄津贴申领", proxiable=True)
+    resident = factories.resident_of(factories.household(t, v, head="王大爷"))
+    return t, assistant, item, resident
+
+
+def _open(town, docs=None):
+    t, assistant, item, resident = town
+    return ops.open_errand(t, assistant, item=item, resident=resident, documents=docs or [
+        ops.DocumentIn("身份证", True, 1), ops.DocumentIn("户口簿", True, 1),
+        ops.DocumentIn("银行卡复印件", False, 2)])
+
+
+def test_errand_is_a_proxy_matter_with_documents_in_the_assistants_hands(town):
+    errand = _open(town)
+    assert errand.matter.channel == "proxy"
+    assert [(d.name, d.is_original, d.copies, d.holder, d.holder_name) for d in errand.documents] \
+        == [("身份证", True, 1, "assistant", "李秀梅"), ("户口簿", True, 1, "assistant", "李秀梅"),
+            ("银行卡复印件", False, 2, "assistant", "李秀梅")]
+
+
+def test_only_proxiable_items(town):
+    t, assistant, _, resident = town
+    item = factories.service_item(t, name="护照办理", proxiable=False)
+    with pytest.raises(matters.TransitionError, match="不可代办"):
+        ops.open_errand(t, assistant, item=item, resident=resident, documents=[])
+
+
+def test_custody_moves_hand_to_hand_and_close_waits_for_originals(town):
+    t, assistant, *_ = town
+    errand = _open(town)
+    ops.hand_to_centre(errand, assistant, received_by="窗口张芳")
+    assert {d.holder_name for d in errand.documents} == {"窗口张芳"}
+    assert errand.matter.state == "assigned"
+    ops.return_to_assistant(errand, assistant, result="津贴已核准，下月发放")
+    assert errand.matter.state == "replied"
+    # Originals are still with the assistant: neither the errand nor the ledger may close it.
+    with pytest.raises(matters.TransitionError, match="原件尚未归还群众"):
+        ops.close_errand(errand, assistant, t)
+    assert "身份证" in ops.close_refusal(errand.matter)
+    with pytest.raises(matters.TransitionError, match="确认"):
+        ops.return_to_resident(errand, assistant, confirmed=False)
+    ops.return_to_resident(errand, assistant, confirmed=True)
+    assert {d.holder for d in errand.documents} == {Holder.RESIDENT}
+    ops.close_errand(errand, assistant, t)
+    assert errand.matter.state == "closed"
+    steps = [e.data["step"] for e in db.session.scalars(
+        select(MatterEvent).where(MatterEvent.matter_id == errand.matter_id,
+                                  MatterEvent.kind == "custody").order_by(MatterEvent.seq))]
+    assert steps == ["received_from_resident", "handed_to_centre", "returned_to_assistant",
+                     "returned_to_resident"]
+
+
+def test_an_errand_with_only_copies_closes_without_returning_them(town):
+    t, assistant, *_ = town
+    errand = _open(town, [ops.DocumentIn("证明复印件", False, 1)])
+    ops.hand_to_centre(errand, assistant, received_by="窗口张芳")
+    ops.return_to_assistant(errand, assistant, result="已办好")
+    assert ops.close_refusal(errand.matter) is None
+    ops.close_errand(errand, assistant, t)
+
+
+def test_list_puts_overdue_first_then_by_due_date(town):
+    t, assistant, *_ = town
+    late, soon, done = _open(town), _open(town), _open(town, [])
+    today = late.matter.due_on
+    late.matter.due_on = today - timedelta(days=3)
+    soon.matter.due_on = today + timedelta(days=1)
+    done.matter.due_on = today - timedelta(days=30)
+    ops.hand_to_centre(late, assistant, received_by="张芳")
+    done.matter.state = "closed"
+    listed = ops.errands_for(t, assistant=assistant, today=today)
+    assert [e.id for e in listed] == [late.id, soon.id, done.id]
+    centre_list = ops.errands_for(t, centre_id=late.matter.centre_id, today=today)
+    assert late.id in [e.id for e in centre_list]
+
+
+def test_phone_pages_open_hand_over_and_close(app, world, client):
+    town = world.a
+    assistant = town.users[Role.VILLAGE_ASSISTANT]
+    login(client, assistant)
+    slug = town.township.slug
+    page = client.get(f"/t/{slug}/proxy/errands/new")
+    assert page.status_code == 200 and "登记代办" in page.text
+    h = csrf_headers(page.text)
+    form = {"item_id": str(town.objects.service_item.id),
+            "resident_id": str(town.objects.resident.id),
+            "documents-0-name": "身份证", "documents-0-kind": "original", "documents-0-copies": "1",
+            "documents-1-name": "", "documents-1-kind": "copy", "documents-1-copies": "1"}
+    # A missing resident: re-rendered with the document kept.
+    bad = client.post(f"/t/{slug}/proxy/errands/new", data={**form, "resident_id": ""}, headers=h)
+    assert bad.status_code == 422 and "身份证" in bad.text and "请选择办事群众" in bad.text
+    response = client.post(f"/t/{slug}/proxy/errands/new", data=form, headers=h)
+    assert response.status_code == 302, re.findall(r'role="alert">([^<]+)', response.text)
+    url = response.headers["Location"]
+    detail = client.get(url)
+    assert "在代办员手中" in detail.text
+    assert client.post(url + "/centre", data={"centre-received_by": ""}, headers=h).status_code == 422
+    client.post(url + "/centre", data={"centre-received_by": "张芳"}, headers=h)
+    client.post(url + "/back", data={"back-result": "已办好"}, headers=h)
+    refused = client.post(url + "/close", data={}, headers=h)
+    assert refused.status_code == 422 and "原件尚未归还群众" in refused.text
+    client.post(url + "/resident", data={"resident-confirmed": "y"}, headers=h)
+    assert client.post(url + "/close", data={}, headers=h).status_code == 302
+    assert "已办结" in client.get(url).text
+    receipt = client.get(url + "/receipt")
+    assert "身份证" in receipt.text
+    with app.app_context():
+        errand_id = uuid.UUID(url.rstrip("/").split("/")[-1])
+        bind_township(db.session, town.township.id)
+        errand = db.session.scalar(select(Errand).where(Errand.township_id == town.township.id,
+                                                        Errand.id == errand_id))
+        assert errand.matter.state == "closed"
+    listing = client.get(f"/t/{slug}/proxy/errands")
+    assert listing.status_code == 200
+
+
+def test_receipt_pdf_lists_the_documents(world, client):
+    town = world.a
+    login(client, town.users[Role.VILLAGE_ASSISTANT])
+    pdf = client.get(f"/t/{town.township.slug}/proxy/errands/{town.objects.errand.id}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
