@@ -176,7 +176,8 @@ def coverage(township, start: date, end: date) -> dict:
             not_visited.append((h, last.get(h.id)))
     for row in rows["village"].values():
         row.target_pct = large if row.households >= threshold else small
-    not_visited.sort(key=lambda pair: (pair[1] is not None, pair[1] or date.min))
+    not_visited.sort(key=lambda pair: (pair[1] is not None, pair[1] or date.min,
+                                       villages[pair[0].village_id].name, pair[0].head_name))
     total = CoverageRow("合计", households=len(households),
                         visited=sum(r.visited for r in rows["village"].values()),
                         visited_enough=sum(r.visited_enough for r in rows["village"].values()))
