@@ -128,7 +128,8 @@ def test_phone_pages_open_hand_over_and_close(app, world, client):
     url = response.headers["Location"]
     detail = client.get(url)
     assert "在代办员手中" in detail.text
-    assert client.post(url + "/centre", data={"centre-received_by": ""}, headers=h).status_code == 422
+    missing = client.post(url + "/centre", data={"centre-received_by": ""}, headers=h)
+    assert missing.status_code == 422 and "请填写中心接收人" in missing.text
     client.post(url + "/centre", data={"centre-received_by": "张芳"}, headers=h)
     client.post(url + "/back", data={"back-result": "已办好"}, headers=h)
     refused = client.post(url + "/close", data={}, headers=h)
@@ -155,3 +156,20 @@ def test_receipt_pdf_lists_the_documents(world, client):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
+
+
+def test_sweep_reminds_the_assistant_once_about_originals_still_out(town):
+    from app.notices.models import Notification
+    from app.proxy.reminders import sweep
+
+    t, assistant, *_ = town
+    errand = _open(town)
+    ops.hand_to_centre(errand, assistant, received_by="张芳")
+    ops.return_to_assistant(errand, assistant, result="已办好")
+    today = errand.matter.due_on - timedelta(days=5)
+    assert sweep(t, today) == 1
+    assert sweep(t, today) == 0  # once per day
+    note = db.session.scalar(select(Notification).where(Notification.user_id == assistant.id))
+    assert "2 件原件" in note.message
+    ops.return_to_resident(errand, assistant, confirmed=True)
+    assert sweep(t, today + timedelta(days=1)) == 0
