@@ -97,7 +97,8 @@ def _detail(errand: Errand, status: int = 200, **forms):
     forms.setdefault("back_form", ReturnToAssistantForm(prefix="back"))
     forms.setdefault("resident_form", ReturnToResidentForm(prefix="resident"))
     forms.setdefault("close_form", CloseForm(prefix="close"))
-    template = "proxy/_errand.html" if request.htmx else "proxy/errand.html"
+    fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
+    template = "proxy/_errand.html" if fragment else "proxy/errand.html"
     return render_template(template, errand=errand, matter=errand.matter, Holder=Holder,
                            out=ops.originals_out(errand), channel=Channel,
                            **forms), status

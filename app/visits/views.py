@@ -82,7 +82,8 @@ def new():
 @staff()
 def detail(visit_id):
     visit = get_or_404(Visit, visit_id)
-    template = "visits/_detail.html" if request.htmx else "visits/detail.html"
+    fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
+    template = "visits/_detail.html" if fragment else "visits/detail.html"
     return render_template(template, visit=visit, raised=ops.raised_matters(visit),
                            form=RaiseForm(), FindingKind=FindingKind, VisitMethod=VisitMethod)
 
@@ -155,7 +156,8 @@ def coverage():
     if start > end:
         start, end = end, start
     data = ops.coverage(township, start, end)
-    template = "visits/_coverage.html" if request.htmx else "visits/coverage.html"
+    fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
+    template = "visits/_coverage.html" if fragment else "visits/coverage.html"
     return render_template(template, c=data, today=today)
 
 
