@@ -196,3 +196,11 @@ def _visit_counts(township, start: date, end: date) -> dict[uuid.UUID, int]:
         .where(Visit.township_id == township.id, Visit.visited_on >= start,
                Visit.visited_on <= end)
         .group_by(Visit.household_id)).all())
+
+
+def visits_of(household: Household, limit: int = 20) -> list[Visit]:
+    """A household's latest visits, newest first (for the household's page)."""
+    return list(db.session.scalars(
+        select(Visit).where(Visit.township_id == household.township_id,
+                            Visit.household_id == household.id)
+        .order_by(Visit.visited_on.desc(), Visit.recorded_at.desc()).limit(limit)))

@@ -76,6 +76,7 @@ def test_summary_sorts_findings_by_village_and_cadre(town):
     assert [(g.name, len(g.households)) for g in week["by_cadre"]] == [("张卫东", 2), ("赵红", 1)]
     month = ops.summary(t, *ops.month_of(date(2026, 11, 18)))
     assert month["visits"] == 4
+    assert [v.visited_on.day for v in ops.visits_of(houses[0])] == [17]
 
 
 def test_coverage_against_targets_and_not_visited_order(town):
