@@ -12,7 +12,7 @@ from app.accounts.models import Role, RoleGrant
 from app.catalogue.models import ServiceItem
 from app.extensions import db
 from app.households.models import Household, Resident
-from app.matters.models import Channel
+from app.matters.models import State
 from app.matters.operations import TransitionError, local_today
 from app.proxy import operations as ops
 from app.proxy.forms import (
@@ -46,7 +46,7 @@ def errands():
     for centre_id in _my_centre_ids(township):
         handed += ops.errands_for(township, centre_id=centre_id, today=today)
     return render_template("proxy/errands.html", mine=mine, handed=handed, today=today,
-                           Holder=Holder)
+                           Holder=Holder, State=State)
 
 
 def _fill_choices(form: ErrandForm, township) -> None:
@@ -100,7 +100,7 @@ def _detail(errand: Errand, status: int = 200, **forms):
     fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
     template = "proxy/_errand.html" if fragment else "proxy/errand.html"
     return render_template(template, errand=errand, matter=errand.matter, Holder=Holder,
-                           out=ops.originals_out(errand), channel=Channel,
+                           out=ops.originals_out(errand), State=State,
                            **forms), status
 
 

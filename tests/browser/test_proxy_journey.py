@@ -81,6 +81,9 @@ def test_errand_custody_and_visit_to_matter_on_a_phone(live_server, phone, town)
     page.get_by_role("button", name="办结销号").click()
     expect(page.locator("#errand-state")).to_have_text("已办结")
     _shot(page, "errand-closed")
+    page.goto(f"{base}/proxy/errands")
+    expect(page.get_by_text("无在外原件")).to_be_visible()
+    _shot(page, "errands")
 
     # Coverage before the visit: nobody visited today.
     today = date.today().isoformat()

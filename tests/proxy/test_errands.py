@@ -146,7 +146,7 @@ def test_phone_pages_open_hand_over_and_close(app, world, client):
                                                         Errand.id == errand_id))
         assert errand.matter.state == "closed"
     listing = client.get(f"/t/{slug}/proxy/errands")
-    assert listing.status_code == 200
+    assert listing.status_code == 200 and "已办结" in listing.text and "无在外原件" in listing.text
 
 
 def test_receipt_pdf_lists_the_documents(world, client):
