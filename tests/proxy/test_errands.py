@@ -147,6 +147,7 @@ def test_phone_pages_open_hand_over_and_close(app, world, client):
         assert errand.matter.state == "closed"
     listing = client.get(f"/t/{slug}/proxy/errands")
     assert listing.status_code == 200 and "已办结" in listing.text and "无在外原件" in listing.text
+    assert "村级代办" in listing.text and "民情日记" in listing.text  # in the staff navigation
 
 
 def test_receipt_pdf_lists_the_documents(world, client):
