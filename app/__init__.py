@@ -140,7 +140,9 @@ def _register_errors(app: Flask) -> None:
     def page(code: int):
         def handler(error):
             template = f"errors/{code}.html"
-            if request.headers.get("HX-Request") == "true":
+            # A fragment for htmx's own requests; a boosted page load gets the whole page.
+            if (request.headers.get("HX-Request") == "true"
+                    and request.headers.get("HX-Boosted") != "true"):
                 template = "errors/_message.html"
             return render_template(template, code=code, error=error,
                                    township=g.get("township")), code

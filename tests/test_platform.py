@@ -284,3 +284,11 @@ def test_staff_change_their_password_and_language(app, client, town):
     with app.app_context():
         user = db.session.get(User, admin.id)
         assert user.check_password("new-pass-123") and user.locale == "en"
+
+
+def test_error_pages_are_whole_pages_for_boosted_requests_and_fragments_for_htmx(client, town):
+    t, _ = town
+    boosted = client.get("/t/no-such-town/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 404 and "<html" in boosted.get_data(as_text=True)
+    fragment = client.get("/t/no-such-town/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 404 and "<html" not in fragment.get_data(as_text=True)

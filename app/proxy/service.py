@@ -40,7 +40,7 @@ MODEL = register(
         description=_l("一村一站一助理：群众动嘴、干部跑腿，村级事务助理免费代办，并记录民情日记。"),
         blueprint=bp,
         settings_class=ProxySettings,
-        nav=(NavEntry(_l("村级代办"), "proxy.errands"), NavEntry(_l("民情日记"), "visits.index")),
+        nav=(NavEntry(_l("村级代办"), "proxy.errands"),),
         tiles=open_matters_tile(_l("代办在办事项"), "proxy"),
     )
 )
