@@ -172,3 +172,18 @@ def test_events_are_append_only(town):
     with pytest.raises(RuntimeError, match="append-only"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_feature_guard_can_refuse_closing_even_through_the_generic_close(town):
+    t, staff = town
+    m = factories.matter(t, channel="phone", actor=staff)
+    ops.reply(m, staff, public_text="已处理")
+    guard = lambda matter: "原件还没还给群众" if matter.id == m.id else None  # noqa: E731
+    ops.CLOSE_GUARDS.append(guard)
+    try:
+        with pytest.raises(ops.TransitionError, match="原件"):
+            ops.close(m, staff)
+    finally:
+        ops.CLOSE_GUARDS.remove(guard)
+    ops.close(m, staff)
+    assert m.state == State.CLOSED

@@ -55,6 +55,19 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 
 LEVEL_ORDER = (Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY)
 
+# Features that hold something a matter must not close without (an errand's original documents,
+# say) add a guard here: it returns the reason for people, or None when closing is fine.
+CLOSE_GUARDS: list = []
+
+
+def close_refusal(matter) -> str | None:
+    """Why `matter` may not close now (the first guard that objects), or None."""
+    for guard in CLOSE_GUARDS:
+        message = guard(matter)
+        if message:
+            return message
+    return None
+
 
 class TransitionError(ValueError):
     """An operation that the matter's state or the township's rules do not allow.
@@ -169,6 +182,8 @@ def _transition(matter: Matter, to: State, actor=None, actor_kind: str = "user",
         raise TransitionError(
             f"事项当前状态为“{current.label}”，不能改为“{to.label}”。"
         )
+    if to == State.CLOSED and (refusal := close_refusal(matter)):
+        raise TransitionError(refusal)
     matter.state = to.value
     now = utcnow()
     if matter.first_response_at is None and to != State.RECEIVED:

@@ -6,7 +6,6 @@ timeline and the public tracking page show where the villager's papers are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,22 +14,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.matters import operations as matters
 from app.matters.models import OPEN_STATES, Matter, State
-from app.matters.operations import TransitionError
+from app.matters.operations import CLOSE_GUARDS, TransitionError, close_refusal
 from app.models import utcnow
 from app.proxy.models import Errand, ErrandDocument, Holder
-
-# Hooks the ledger asks before any close (销号): each returns a message when the matter may not
-# close yet, or None. The ledger's generic close view should call `close_refusal(matter)`.
-CLOSE_GUARDS: list[Callable[[Matter], str | None]] = []
-
-
-def close_refusal(matter: Matter) -> str | None:
-    """Why `matter` may not close now (first guard that objects), or None."""
-    for guard in CLOSE_GUARDS:
-        message = guard(matter)
-        if message:
-            return message
-    return None
 
 
 @dataclass
