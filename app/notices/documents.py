@@ -151,8 +151,7 @@ def compute_rates(township_id, start, end, village_id=None) -> dict:
         from app.matters.rates import compute_rates as ledger_rates
     except ImportError:
         return _fallback_rates(township_id, start, end, village_id=village_id)
-    result = ledger_rates(township_id, start, end, village_id=village_id)
-    return result if isinstance(result, dict) else getattr(result, "__dict__", {})
+    return ledger_rates(township_id, start, end, village_id=village_id).as_percentages()
 
 
 def rates_context(township, subject_id, progress=None) -> dict:

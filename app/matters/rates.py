@@ -1,0 +1,216 @@
+"""The three rates and the other published figures (DESIGN §6), computed from the recorded rows.
+
+For a period [start, end) of local dates and a scope (the township, a village, a grid, a cadre or a
+centre):
+
+- visit rate (入户走访率): active households of the scope with at least one visit in the period /
+  active households of the scope. Not defined for a centre.
+- resolution rate (问题解决率): matters of the scope received in the period that are replied or
+  closed / those matters, withdrawn and duplicate ones left out. A reopened matter still being
+  worked on is in neither replied nor closed, so it does not count as resolved.
+- satisfaction rate (群众满意率): evaluations of the period rated 非常满意, 满意 or 基本满意 / all
+  evaluations of the period (for a scope: about its matters, or its centre's or cadre's service).
+- on-time rate (按时办结率): of the matters counted for resolution, those replied on or before
+  their promised date.
+- response rate (响应率): of the same matters, those assigned or answered within one working day.
+- revisit rate (回访率): revisits due in the period that were done / revisits due in the period.
+
+Each figure keeps its numerator and denominator, so every published number can be traced to the
+rows behind it (`matters_query` gives the ledger rows a resolution figure counts).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, exists, func, select
+
+from app.extensions import db
+from app.households.models import Household, Visit
+from app.matters.models import SATISFIED_RATINGS, Evaluation, Matter, Revisit, State
+from app.townships.models import Township
+from app.townships.workdays import WorkCalendar
+
+NOT_COUNTED = (State.WITHDRAWN.value, State.DUPLICATE.value)
+RESOLVED = (State.REPLIED.value, State.CLOSED.value)
+
+
+@dataclass(frozen=True)
+class Figure:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.value, 1) if self.denominator else None
+
+
+@dataclass(frozen=True)
+class Rates:
+    received: int
+    visit_rate: Figure | None
+    resolution_rate: Figure
+    satisfaction_rate: Figure
+    on_time_rate: Figure
+    response_rate: Figure
+    revisit_rate: Figure
+
+    def as_percentages(self) -> dict:
+        """Plain numbers (percent, or None) for documents and JSON."""
+        out: dict = {"received": self.received}
+        for f in fields(self):
+            if f.name != "received":
+                value = getattr(self, f.name)
+                out[f.name] = value.percent if value is not None else None
+        return out
+
+
+def utc_bounds(zone: str, start: date, end: date) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    return (datetime.combine(start, time.min, tz).astimezone(UTC),
+            datetime.combine(end, time.min, tz).astimezone(UTC))
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def matter_scope(township_id, *, village_id=None, grid_id=None, cadre_id=None, centre_id=None):
+    """SQL conditions selecting a scope's matters."""
+    conditions = [Matter.township_id == township_id]
+    if village_id:
+        conditions.append(Matter.village_id == village_id)
+    if grid_id:
+        conditions.append(exists().where(
+            Household.township_id == Matter.township_id, Household.id == Matter.household_id,
+            Household.grid_id == grid_id))
+    if cadre_id:
+        conditions.append(Matter.assignee_id == cadre_id)
+    if centre_id:
+        conditions.append(Matter.centre_id == centre_id)
+    return conditions
+
+
+def matters_query(township, start: date, end: date, **scope):
+    """The matters a resolution figure counts (received in the period, not withdrawn/duplicate)."""
+    lo, hi = utc_bounds(township.timezone, _as_date(start), _as_date(end))
+    return select(Matter).where(*matter_scope(township.id, **scope), Matter.received_at >= lo,
+                                Matter.received_at < hi, Matter.state.not_in(NOT_COUNTED))
+
+
+def compute_rates(township_id: uuid.UUID, start: date, end: date, *, village_id=None,
+                  grid_id=None, cadre_id=None, centre_id=None) -> Rates:
+    """All figures for one scope and the period [start, end)."""
+    township = db.session.get(Township, township_id)
+    start, end = _as_date(start), _as_date(end)
+    lo, hi = utc_bounds(township.timezone, start, end)
+    zone = ZoneInfo(township.timezone)
+    scope = dict(village_id=village_id, grid_id=grid_id, cadre_id=cadre_id, centre_id=centre_id)
+
+    rows = db.session.execute(
+        select(Matter.state, Matter.received_at, Matter.due_on, Matter.replied_at,
+               Matter.first_response_at)
+        .where(*matter_scope(township_id, **scope), Matter.received_at >= lo,
+               Matter.received_at < hi, Matter.state.not_in(NOT_COUNTED))
+    ).all()
+    calendar = WorkCalendar.for_township(township_id)
+    counted = len(rows)
+    resolved = on_time = responded = 0
+    for state, received_at, due_on, replied_at, first_response_at in rows:
+        if state in RESOLVED:
+            resolved += 1
+        if replied_at is not None and replied_at.astimezone(zone).date() <= due_on:
+            on_time += 1
+        if first_response_at is not None:
+            limit = calendar.add_workdays(received_at.astimezone(zone).date(), 1)
+            if first_response_at.astimezone(zone).date() <= limit:
+                responded += 1
+
+    satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1), else_=0)
+    evaluation_scope = [Evaluation.township_id == township_id, Evaluation.created_at >= lo,
+                        Evaluation.created_at < hi]
+    if centre_id:
+        evaluation_scope.append(Evaluation.centre_id == centre_id)
+    if cadre_id:
+        evaluation_scope.append(Evaluation.staff_id == cadre_id)
+    if village_id or grid_id:
+        evaluation_scope.append(exists().where(
+            Matter.township_id == Evaluation.township_id, Matter.id == Evaluation.matter_id,
+            *matter_scope(township_id, village_id=village_id, grid_id=grid_id)))
+    rated, happy = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(satisfied), 0)).where(*evaluation_scope)
+    ).one()
+
+    revisit_scope = [Revisit.township_id == township_id, Revisit.due_on >= start,
+                     Revisit.due_on < end]
+    if any(scope.values()):
+        revisit_scope.append(exists().where(
+            Matter.township_id == Revisit.township_id, Matter.id == Revisit.matter_id,
+            *matter_scope(township_id, **scope)))
+    due, done = db.session.execute(
+        select(func.count(), func.coalesce(
+            func.sum(case((Revisit.done_at.is_not(None), 1), else_=0)), 0))
+        .where(*revisit_scope)
+    ).one()
+
+    return Rates(
+        received=counted,
+        visit_rate=None if centre_id else _visit_rate(township_id, start, end, village_id,
+                                                      grid_id, cadre_id),
+        resolution_rate=Figure(resolved, counted),
+        satisfaction_rate=Figure(int(happy), rated),
+        on_time_rate=Figure(on_time, counted),
+        response_rate=Figure(responded, counted),
+        revisit_rate=Figure(int(done), due),
+    )
+
+
+def _visit_rate(township_id, start, end, village_id, grid_id, cadre_id) -> Figure:
+    conditions = [Household.township_id == township_id, Household.active.is_(True)]
+    if village_id:
+        conditions.append(Household.village_id == village_id)
+    if grid_id:
+        conditions.append(Household.grid_id == grid_id)
+    if cadre_id:
+        conditions.append(Household.contact_cadre_id == cadre_id)
+    visited = exists().where(
+        Visit.township_id == Household.township_id, Visit.household_id == Household.id,
+        Visit.visited_on >= start, Visit.visited_on < end)
+    total, seen = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((visited, 1), else_=0)), 0))
+        .where(*conditions)
+    ).one()
+    return Figure(int(seen), total)
+
+
+def month_period(day: date) -> tuple[date, date]:
+    start = day.replace(day=1)
+    return start, (start + timedelta(days=32)).replace(day=1)
+
+
+def quarter_period(day: date) -> tuple[date, date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    return start, (date(day.year + 1, 1, 1) if first_month == 10
+                   else date(day.year, first_month + 3, 1))
+
+
+def half_year_period(day: date) -> tuple[date, date]:
+    return ((date(day.year, 1, 1), date(day.year, 7, 1)) if day.month <= 6
+            else (date(day.year, 7, 1), date(day.year + 1, 1, 1)))
+
+
+def year_period(day: date) -> tuple[date, date]:
+    return date(day.year, 1, 1), date(day.year + 1, 1, 1)
+
+
+PERIODS = {"month": month_period, "quarter": quarter_period, "half": half_year_period,
+           "year": year_period}
+

@@ -1,0 +1,146 @@
+"""The rates of DESIGN §6, pinned on hand-made data, edge cases included."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.households.models import Household, Visit
+from app.matters import operations as ops
+from app.matters.models import State
+from app.matters.rates import Figure, compute_rates, quarter_period
+from app.tenancy import bind_township
+from tests import factories
+
+NOV = (date(2026, 11, 1), date(2026, 12, 1))
+# Monday 2 November 2026, 10:00 in Beijing.
+MON = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def town(ctx):
+    t = factories.township()
+    bind_township(db.session, t.id)
+    staff = factories.user(t, Role.CENTRE_STAFF)
+    east, west = factories.village(t, "东村"), factories.village(t, "西村")
+    return t, staff, east, west
+
+
+def test_nothing_recorded_gives_no_rates_rather_than_zero(town):
+    t, staff, east, west = town
+    rates = compute_rates(t.id, *NOV)
+    assert rates.received == 0
+    assert rates.visit_rate == Figure(0, 0) and rates.visit_rate.value is None
+    assert rates.resolution_rate.value is None and rates.satisfaction_rate.percent is None
+
+
+def test_visit_rate_counts_active_households_visited_in_the_period(town):
+    t, staff, east, west = town
+    h1, h2, h3 = (factories.household(t, east, head=n) for n in ("甲", "乙", "丙"))
+    gone = factories.household(t, east, head="丁")
+    gone.active = False
+    other = factories.household(t, west, head="戊")
+    for h, day in ((h1, date(2026, 11, 5)), (h1, date(2026, 11, 6)), (h2, date(2026, 10, 31)),
+                   (gone, date(2026, 11, 5)), (other, date(2026, 11, 30))):
+        db.session.add(Visit(township_id=t.id, household_id=h.id, visitor_id=staff.id,
+                             visited_on=day))
+    db.session.flush()
+    assert compute_rates(t.id, *NOV, village_id=east.id).visit_rate == Figure(1, 3)
+    assert compute_rates(t.id, *NOV).visit_rate == Figure(2, 4)
+    assert h3 is not None
+
+
+def test_resolution_leaves_out_withdrawn_and_duplicate_and_reopened_work(town):
+    t, staff, east, west = town
+    make = lambda title: ops.create_matter(t, channel="phone", title=title,  # noqa: E731
+                                           village=east, actor=staff, now=MON)
+    replied, closed, open_, withdrawn, duplicate, reopened, refused = (
+        make(n) for n in ("答复", "办结", "在办", "撤回", "重复", "重办", "非职责"))
+    ops.reply(replied, staff, public_text="已答复")
+    ops.reply(closed, staff, public_text="已办结")
+    ops.close(closed, staff)
+    ops.end_without_resolution(withdrawn, staff, to=State.WITHDRAWN, reason="撤回")
+    ops.end_without_resolution(duplicate, staff, to=State.DUPLICATE, reason="重复")
+    ops.end_without_resolution(refused, staff, to=State.NOT_RESPONSIBLE, reason="县里管")
+    ops.reply(reopened, staff, public_text="第一次答复")
+    ops.evaluate(reopened, rating="dissatisfied", source="resident_link")
+    rates = compute_rates(t.id, *NOV)
+    # Counted: replied, closed, open, reopened, not responsible → 2 of 5 resolved.
+    assert rates.received == 5
+    assert rates.resolution_rate == Figure(2, 5)
+    assert open_.state == State.RECEIVED
+    # Other periods and villages see none of it.
+    assert compute_rates(t.id, date(2026, 10, 1), date(2026, 11, 1)).received == 0
+    assert compute_rates(t.id, *NOV, village_id=west.id).received == 0
+
+
+def test_satisfaction_counts_the_three_satisfied_levels(town):
+    t, staff, east, west = town
+    ratings = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied",
+               "very_dissatisfied"]
+    for rating in ratings:
+        m = ops.create_matter(t, channel="phone", title=rating, village=east, actor=staff,
+                              now=MON)
+        ops.reply(m, staff, public_text="答复")
+        ops.evaluate(m, rating=rating, source="resident_link")
+    rates = compute_rates(t.id, date(2026, 1, 1), date(2027, 1, 1))
+    assert rates.satisfaction_rate == Figure(3, 5)
+    assert rates.as_percentages()["satisfaction_rate"] == 60.0
+
+
+def test_on_time_and_response_follow_the_working_day_calendar(town):
+    t, staff, east, west = town
+    quick = ops.create_matter(t, channel="phone", title="快", actor=staff, workdays=2, now=MON)
+    slow = ops.create_matter(t, channel="phone", title="慢", actor=staff, workdays=2, now=MON)
+    ops.assign(quick, staff, assignee=staff)
+    ops.reply(quick, staff, public_text="答复")
+    quick.first_response_at = MON + timedelta(hours=3)
+    quick.replied_at = MON + timedelta(days=1)
+    ops.assign(slow, staff, assignee=staff)
+    slow.first_response_at = MON + timedelta(days=3)  # Thursday: more than 1 working day
+    ops.reply(slow, staff, public_text="答复")
+    slow.replied_at = MON + timedelta(days=5)  # Saturday, after the promised Wednesday
+    db.session.flush()
+    rates = compute_rates(t.id, *NOV)
+    assert rates.on_time_rate == Figure(1, 2)
+    assert rates.response_rate == Figure(1, 2)
+
+
+def test_revisit_rate_and_scopes_by_cadre_and_centre(town):
+    t, staff, east, west = town
+    centre = factories.centre(t)
+    m = ops.create_matter(t, channel="assembly", title="批评", actor=staff, centre=centre,
+                          now=MON)
+    ops.assign(m, staff, assignee=staff)
+    ops.reply(m, staff, public_text="整改")
+    revisit = m_revisit = db.session.scalars(db.select(ops.Revisit)).one()
+    rates = compute_rates(t.id, revisit.due_on, revisit.due_on + timedelta(days=1))
+    assert rates.revisit_rate == Figure(0, 1)
+    ops.record_revisit(m_revisit, staff, method="phone", outcome="满意")
+    assert compute_rates(t.id, revisit.due_on,
+                         revisit.due_on + timedelta(days=1)).revisit_rate == Figure(1, 1)
+    by_centre = compute_rates(t.id, *NOV, centre_id=centre.id)
+    assert by_centre.received == 1 and by_centre.visit_rate is None
+    assert compute_rates(t.id, *NOV, cadre_id=staff.id).resolution_rate == Figure(1, 1)
+
+
+def test_grid_scope_and_quarters(town):
+    t, staff, east, west = town
+    assert quarter_period(date(2026, 11, 23)) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert quarter_period(date(2026, 2, 1)) == (date(2026, 1, 1), date(2026, 4, 1))
+    from app.households.models import Grid
+
+    grid = Grid(township_id=t.id, village_id=east.id, name="一网格")
+    db.session.add(grid)
+    db.session.flush()
+    inside = factories.household(t, east, head="网格户")
+    inside.grid_id = grid.id
+    factories.household(t, east, head="网格外")
+    db.session.flush()
+    ops.create_matter(t, channel="phone", title="网格", household=inside, actor=staff, now=MON)
+    rates = compute_rates(t.id, *NOV, grid_id=grid.id)
+    assert rates.received == 1 and rates.visit_rate == Figure(0, 1)
+    assert isinstance(inside, Household)
