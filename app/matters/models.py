@@ -263,6 +263,14 @@ class Matter(TenantScoped, Timestamped, db.Model):
         return State(self.state)
 
     @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
+
+    @property
+    def level_label(self) -> str:
+        return Level(self.level).label
+
+    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 

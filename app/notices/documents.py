@@ -11,7 +11,6 @@ from datetime import UTC, date, timedelta
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from app.access import Rule
 from app.accounts.models import Role
@@ -35,11 +34,7 @@ def _matter(township, subject_id) -> Matter:
 
 def tracking_url(township, matter: Matter) -> str:
     """The public tracking page of a matter (the board's), as an absolute URL for the QR code."""
-    try:
-        return url_for("board.track", slug=township.slug, number=matter.number, _external=True)
-    except BuildError:  # the board's page is not built yet: its documented address
-        return url_for("notices.index", slug=township.slug, _external=True).split("/notices")[0] \
-            + f"/board/track?number={matter.number}"
+    return url_for("board.track", slug=township.slug, number=matter.number, _external=True)
 
 
 def receipt_context(township, subject_id, progress=None) -> dict:

@@ -40,7 +40,7 @@ def test_acceptance_receipt_has_number_due_date_materials_and_qr(town_ctx):
     for words in ("受理回执", m.number, "承诺办结日期", "身份证复印件", "户口本",
                   town.township.name, "第1页/共1页", "盖章"):
         assert words in text
-    assert "board/track" in text and m.number in text
+    assert f"/t/{town.township.slug}/track?number={m.number}" in text
     assert doc.requested_by_id == town.users[Role.CENTRE_STAFF].id
     assert doc.source["number"] == m.number
 

@@ -1,0 +1,190 @@
+"""What residents see, without an account: the response board (回音壁), tracking a matter by its
+number and phone digits, rating the answer, and raising something online."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.access import public
+from app.extensions import db, limiter
+from app.households.models import FindingKind, Village
+from app.matters import operations as ops
+from app.matters.forms import OnlineForm, ResidentRatingForm, TrackForm
+from app.matters.models import Evaluation, Matter, MatterEvent, State
+from app.matters.rates import compute_rates, month_period, utc_bounds
+from app.tenancy import TenantBlueprint, current_township, scoped
+
+bp = TenantBlueprint("board", __name__)
+
+# How long after the answer a rating link still works.
+RATING_WINDOW = timedelta(days=90)
+BOARD_PAGE = 20
+# Petitions (信访) are never shown publicly, whatever the flag says.
+NEVER_PUBLIC = (FindingKind.PETITION.value,)
+
+
+def _month_arg() -> tuple[date, date] | None:
+    try:
+        return month_period(date.fromisoformat(request.args.get("month", "") + "-01"))
+    except ValueError:
+        return None
+
+
+@bp.route("/board")
+@public
+def index():
+    """Public matters with masked names, the public reply and the rating; the three rates."""
+    township = current_township()
+    query = scoped(Matter).where(Matter.is_public.is_(True),
+                                 Matter.category.not_in(NEVER_PUBLIC))
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    village_ids = {str(v.id): v for v in villages}
+    if request.args.get("village") in village_ids:
+        query = query.where(Matter.village_id == village_ids[request.args["village"]].id)
+    if request.args.get("category") in {k.value for k in FindingKind} | {"service"}:
+        query = query.where(Matter.category == request.args["category"])
+    month = _month_arg()
+    if month:
+        lo, hi = utc_bounds(township.timezone, *month)
+        query = query.where(Matter.received_at >= lo, Matter.received_at < hi)
+    page = db.paginate(query.order_by(Matter.received_at.desc()),
+                       page=request.args.get("page", 1, type=int), per_page=BOARD_PAGE,
+                       error_out=False)
+    ids = [m.id for m in page.items]
+    ratings = dict(db.session.execute(
+        select(Evaluation.matter_id, Evaluation.rating).where(
+            Evaluation.township_id == township.id, Evaluation.matter_id.in_(ids))
+        .order_by(Evaluation.stage)).all()) if ids else {}
+    period = month or month_period(ops.local_today(township))
+    rates = [(_("全镇"), compute_rates(township.id, *period))]
+    rates += [(v.name, compute_rates(township.id, *period, village_id=v.id)) for v in villages]
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("board/index.html", township=township, page=page, ratings=ratings,
+                           villages=villages, village_names={v.id: v.name for v in villages},
+                           categories=FindingKind.choices() + [("service", _("服务事项"))],
+                           rates=rates, period=period, filters=filters, args=request.args)
+
+
+def _track_limit() -> str:
+    return current_app.config.get("TRACK_RATE_LIMIT", "10 per 10 minutes")
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_track_limit, methods=["POST"])
+@public
+def track():
+    """A resident looks up their matter with its number and the last four phone digits."""
+    township = current_township()
+    form = TrackForm()
+    if request.method == "GET" and request.args.get("number"):
+        form.number.data = request.args["number"]
+    matter = None
+    if form.validate_on_submit():
+        number = form.number.data.strip().upper()
+        matter = db.session.scalar(scoped(Matter).where(Matter.number == number))
+        if matter is None or matter.contact_phone_tail != form.phone_tail.data:
+            # One message for both cases: a guess learns nothing about which part was wrong.
+            form.phone_tail.errors.append(_("编号或手机号后四位不对，请核对回执。"))
+            matter = None
+    if matter is None:
+        return render_template("board/track.html", township=township, form=form), (
+            422 if form.errors else 200)
+    events = db.session.scalars(select(MatterEvent).where(
+        MatterEvent.township_id == township.id, MatterEvent.matter_id == matter.id)
+        .order_by(MatterEvent.seq)).all()
+    return render_template("board/track.html", township=township, form=None, matter=matter,
+                           events=events, can_rate=_can_rate(matter))
+
+
+def _can_rate(matter: Matter) -> bool:
+    if matter.state not in (State.REPLIED, State.CLOSED) or matter.replied_at is None:
+        return False
+    from app.models import utcnow
+
+    if utcnow() - matter.replied_at > RATING_WINDOW:
+        return False
+    return not db.session.scalar(select(Evaluation.id).where(
+        Evaluation.township_id == matter.township_id, Evaluation.matter_id == matter.id,
+        Evaluation.stage == matter.stage))
+
+
+@bp.route("/rate/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def rate(token):
+    """The resident's own rating link (on the receipt's QR code): once per stage."""
+    township = current_township()
+    matter = db.session.scalar(scoped(Matter).where(Matter.rating_token == token))
+    if matter is None:
+        abort(404)
+    form = ResidentRatingForm()
+    if not _can_rate(matter):
+        return render_template("board/rate.html", township=township, matter=matter, form=None)
+    if form.validate_on_submit():
+        try:
+            ops.evaluate(matter, rating=form.rating.data, source="resident_link",
+                         comment=form.comment.data or "", township=township)
+        except ops.TransitionError:
+            db.session.rollback()
+            return render_template("board/rate.html", township=township, matter=matter,
+                                   form=None)
+        db.session.commit()
+        return render_template("board/rate.html", township=township, matter=matter, form=None,
+                               thanked=True)
+    return render_template("board/rate.html", township=township, matter=matter, form=form), (
+        422 if form.errors else 200)
+
+
+@bp.route("/raise", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@public
+def raise_matter():
+    """A resident raises something online, without an account."""
+    township = current_township()
+    form = OnlineForm()
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    form.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
+    if form.validate_on_submit():
+        village = next((v for v in villages if str(v.id) == form.village_id.data), None)
+        matter = ops.create_matter(
+            township, channel="online", category="suggestion", title=form.title.data,
+            description=form.description.data or "", village=village,
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+            is_public=form.is_public.data)
+        db.session.commit()
+        return render_template("board/raised.html", township=township, matter=matter)
+    return render_template("board/raise.html", township=township, form=form), (
+        422 if form.errors else 200)
+
+
+@bp.app_template_global()
+def public_event(event) -> str | None:
+    """A step in plain words for residents; internal steps return None and are not shown."""
+    from app.matters.views import event_label
+
+    if event.kind in ("revisit_scheduled",):
+        return None
+    return event_label(event)
+
+
+
+CUSTODY_WORDS = {
+    "received_from_resident": _l("助理收到材料"),
+    "handed_to_centre": _l("材料已交到乡镇"),
+    "returned_to_assistant": _l("乡镇办完，材料交回助理"),
+    "returned_to_resident": _l("材料已还给本人"),
+}
+
+
+@bp.app_template_global()
+def custody_words(data: dict) -> str:
+    """An errand's hand-over in plain words (names of the documents, never of the people)."""
+    words = str(CUSTODY_WORDS.get(data.get("step", ""), ""))
+    documents = data.get("documents") or []
+    names = [d.get("name", "") if isinstance(d, dict) else str(d) for d in documents]
+    return words + (f"（{'、'.join(n for n in names if n)}）" if names else "")

@@ -1,0 +1,478 @@
+"""The ledger (台账) for staff: lists with filters, one matter's page and the steps of its life,
+the export to Excel, the leaders' figures, and the channel rules."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from app.access import has_role, staff
+from app.accounts.models import Role, RoleGrant, User
+from app.catalogue.models import Centre
+from app.extensions import db
+from app.households.models import FindingKind, Household, Village
+from app.matters import operations as ops
+from app.matters.forms import (
+    AssignForm,
+    EndForm,
+    MatterForm,
+    ReasonForm,
+    ReplyForm,
+    RevisitForm,
+    StaffRatingForm,
+)
+from app.matters.models import OPEN_STATES, Channel, Matter, MatterEvent, Revisit, State
+from app.matters.rates import PERIODS, compute_rates
+from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
+
+bp = TenantBlueprint("matters", __name__, url_prefix="/matters")
+
+WHOLE_TOWNSHIP = (Role.TOWNSHIP_ADMIN, Role.LEADER)
+PER_PAGE = 30
+
+
+def visible_condition(township):
+    """What the current user sees: leaders the whole township, front-line staff what is theirs."""
+    if has_role(township, *WHOLE_TOWNSHIP):
+        return None
+    grants = db.session.scalars(select(RoleGrant).where(
+        RoleGrant.township_id == township.id, RoleGrant.user_id == current_user.id)).all()
+    centres = [g.centre_id for g in grants if g.centre_id]
+    villages = [g.village_id for g in grants if g.village_id]
+    mine = [Matter.assignee_id == current_user.id, Matter.created_by_id == current_user.id,
+            Matter.household_id.in_(select(Household.id).where(
+                Household.township_id == township.id,
+                Household.contact_cadre_id == current_user.id))]
+    if centres:
+        mine.append(Matter.centre_id.in_(centres))
+    if villages:
+        mine.append(Matter.village_id.in_(villages))
+    return or_(*mine)
+
+
+def _load(matter_id) -> Matter:
+    """A matter this user may see; anything else is not found."""
+    township = current_township()
+    matter = get_or_404(Matter, matter_id)
+    condition = visible_condition(township)
+    if condition is not None and not db.session.scalar(
+            select(Matter.id).where(Matter.township_id == township.id, Matter.id == matter.id,
+                                    condition)):
+        abort(404)
+    return matter
+
+
+def _today():
+    return ops.local_today(current_township())
+
+
+def _filtered(args):
+    """The ledger query for the filters in `args` (all applied in SQL)."""
+    township = current_township()
+    query = scoped(Matter)
+    condition = visible_condition(township)
+    if condition is not None:
+        query = query.where(condition)
+    state = args.get("state", "")
+    if state == "open":
+        query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]))
+    elif state in State._value2member_map_:
+        query = query.where(Matter.state == state)
+    if args.get("channel") in Channel._value2member_map_:
+        query = query.where(Matter.channel == args["channel"])
+    for name, column in (("village", Matter.village_id), ("centre", Matter.centre_id),
+                         ("assignee", Matter.assignee_id)):
+        try:
+            value = uuid.UUID(args.get(name, ""))
+        except ValueError:
+            continue
+        query = query.where(column == value)
+    if args.get("category"):
+        query = query.where(Matter.category == args["category"])
+    today = _today()
+    if args.get("due") == "overdue":
+        query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
+                            Matter.due_on < today)
+    elif args.get("due") == "soon":
+        query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
+                            Matter.due_on >= today, Matter.due_on <= today + timedelta(days=3))
+    if args.get("month"):
+        try:
+            first = date.fromisoformat(args["month"] + "-01")
+        except ValueError:
+            first = None
+        if first:
+            from app.matters.rates import month_period, utc_bounds
+
+            lo, hi = utc_bounds(township.timezone, *month_period(first))
+            query = query.where(Matter.received_at >= lo, Matter.received_at < hi)
+    if args.get("q"):
+        words = args["q"].strip()
+        query = query.where(or_(Matter.number == words.upper(),
+                                Matter.title.contains(words),
+                                Matter.contact_name == words))
+    return query
+
+
+def _choices(township):
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    centres = db.session.scalars(scoped(Centre).order_by(Centre.sort_order, Centre.name)).all()
+    people = db.session.execute(
+        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.township_id == township.id).distinct().order_by(User.name)).all()
+    return villages, centres, people
+
+
+@bp.route("/")
+@staff()
+def index():
+    township = current_township()
+    query = _filtered(request.args).order_by(Matter.due_on, Matter.received_at.desc())
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    villages, centres, people = _choices(township)
+    context = dict(township=township, page=page, args=request.args, today=_today(),
+                   villages=villages, centres=centres, people=people,
+                   states=State.choices(), channels=Channel.choices(),
+                   categories=FindingKind.choices() + [("service", _("服务事项"))],
+                   filters={k: v for k, v in request.args.items() if k != "page"})
+    if request.htmx and not request.htmx.boosted:
+        return render_template("matters/_list.html", **context)
+    return render_template("matters/index.html", **context)
+
+
+@bp.route("/export.xlsx")
+@staff()
+def export():
+    """The filtered ledger as an Excel workbook with Chinese headers."""
+    from openpyxl import Workbook
+
+    township = current_township()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("台账")
+    sheet.append(["事项编号", "受理时间", "来源", "类别", "事由", "村（社区）", "反映人", "状态",
+                  "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容"])
+    villages = {v.id: v.name for v in db.session.scalars(scoped(Village))}
+    centres = {c.id: c.name for c in db.session.scalars(scoped(Centre))}
+    names = dict(db.session.execute(select(User.id, User.name)).all())
+    today = _today()
+    query = _filtered(request.args).order_by(Matter.received_at)
+    for m in db.session.scalars(query.execution_options(yield_per=1000)):
+        reply = m.replies[-1].public_text if m.replies else ""
+        sheet.append([
+            m.number, m.received_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M"),
+            Channel(m.channel).label, _category_label(m.category), m.title,
+            villages.get(m.village_id, ""), m.contact_name or "", State(m.state).label,
+            names.get(m.assignee_id, ""), m.unit_name or centres.get(m.centre_id, ""),
+            m.due_on.isoformat(), "是" if m.is_open and m.due_on < today else "",
+            m.replied_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M")
+            if m.replied_at else "", reply])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True,
+                     download_name=f"{township.code}-ledger-{today.isoformat()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _zone(township):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(township.timezone)
+
+
+def _category_label(value: str) -> str:
+    if value == "service":
+        return _("服务事项")
+    try:
+        return FindingKind(value).label
+    except ValueError:
+        return value
+
+
+@bp.app_template_global()
+def category_label(value: str) -> str:
+    return _category_label(value)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff()
+def new():
+    """Register a matter raised by phone, on a visit, by letter or at the window."""
+    township = current_township()
+    form = MatterForm()
+    villages, _centres, _people = _choices(township)
+    form.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
+    if form.validate_on_submit():
+        village = get_or_404(Village, form.village_id.data) if form.village_id.data else None
+        matter = ops.create_matter(
+            township, channel=form.channel.data, category=form.category.data,
+            title=form.title.data, description=form.description.data or "", village=village,
+            contact_name=form.contact_name.data, contact_phone=form.contact_phone.data or None,
+            is_public=form.is_public.data, actor=current_user)
+        db.session.commit()
+        flash(_("已登记，编号 %(number)s。", number=matter.number), "success")
+        return redirect(url_for(".detail", matter_id=matter.id))
+    return render_template("matters/new.html", township=township, form=form), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<uuid:matter_id>")
+@staff()
+def detail(matter_id):
+    township = current_township()
+    matter = _load(matter_id)
+    return render_template("matters/detail.html", **_detail_context(township, matter))
+
+
+def _detail_context(township, matter, **forms):
+    villages, centres, people = _choices(township)
+    assign = forms.get("assign") or AssignForm(formdata=None)
+    assign.assignee_id.choices = [("", "—")] + [(str(i), n) for i, n in people]
+    assign.centre_id.choices = [("", "—")] + [(str(c.id), c.name) for c in centres]
+    events = db.session.scalars(select(MatterEvent).where(
+        MatterEvent.township_id == township.id, MatterEvent.matter_id == matter.id)
+        .order_by(MatterEvent.seq)).all()
+    revisits = db.session.scalars(scoped(Revisit).where(Revisit.matter_id == matter.id)
+                                  .order_by(Revisit.due_on)).all()
+    names = dict(db.session.execute(select(User.id, User.name)).all())
+    return dict(
+        township=township, matter=matter, events=events, revisits=revisits, names=names,
+        today=_today(), allowed_next={s.value for s in ops.TRANSITIONS[State(matter.state)]},
+        rule=ops.channel_rule(township, matter.channel),
+        assign=assign, reply=forms.get("reply") or ReplyForm(formdata=None),
+        reason=forms.get("reason") or ReasonForm(formdata=None),
+        end=forms.get("end") or EndForm(formdata=None),
+        rating=forms.get("rating") or StaffRatingForm(formdata=None),
+        revisit=RevisitForm(formdata=None), close_refusal=ops.close_refusal(matter),
+        centres={c.id: c.name for c in centres}, villages={v.id: v.name for v in villages},
+        error=forms.get("error"))
+
+
+def _act(matter, step, **forms):
+    """Run one step; on a refusal re-render the page with the message (status 422)."""
+    township = current_township()
+    try:
+        step()
+    except ops.TransitionError as exc:
+        db.session.rollback()
+        matter = _load(matter.id)
+        return render_template("matters/detail.html", **_detail_context(
+            township, matter, error=str(exc), **forms)), 422
+    db.session.commit()
+    flash(_("已保存。"), "success")
+    return redirect(url_for(".detail", matter_id=matter.id))
+
+
+def _invalid(matter, **forms):
+    return render_template("matters/detail.html", **_detail_context(
+        current_township(), matter, **forms)), 422
+
+
+@bp.route("/<uuid:matter_id>/assign", methods=["POST"])
+@staff()
+def assign(matter_id):
+    matter = _load(matter_id)
+    form = AssignForm()
+    _villages, centres, people = _choices(current_township())
+    form.assignee_id.choices = [("", "—")] + [(str(i), n) for i, n in people]
+    form.centre_id.choices = [("", "—")] + [(str(c.id), c.name) for c in centres]
+    if not form.validate_on_submit():
+        return _invalid(matter, assign=form)
+    assignee = db.session.get(User, uuid.UUID(form.assignee_id.data)) \
+        if form.assignee_id.data else None
+    centre = get_or_404(Centre, form.centre_id.data) if form.centre_id.data else None
+    return _act(matter, lambda: ops.assign(
+        matter, current_user, assignee=assignee, centre=centre,
+        unit_name=form.unit_name.data or None, commitment=form.commitment.data or None,
+        commitment_due=form.commitment_due.data), assign=form)
+
+
+@bp.route("/<uuid:matter_id>/start", methods=["POST"])
+@staff()
+def start(matter_id):
+    matter = _load(matter_id)
+    return _act(matter, lambda: ops.start(matter, current_user))
+
+
+@bp.route("/<uuid:matter_id>/escalate", methods=["POST"])
+@staff()
+def escalate(matter_id):
+    matter = _load(matter_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _invalid(matter, reason=form)
+    return _act(matter, lambda: ops.escalate(matter, current_user, reason=form.reason.data),
+                reason=form)
+
+
+@bp.route("/<uuid:matter_id>/reply", methods=["POST"])
+@staff()
+def reply(matter_id):
+    matter = _load(matter_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _invalid(matter, reply=form)
+    return _act(matter, lambda: ops.reply(matter, current_user, public_text=form.public_text.data,
+                                          private_notes=form.private_notes.data or "",
+                                          township=current_township()), reply=form)
+
+
+@bp.route("/<uuid:matter_id>/close", methods=["POST"])
+@staff()
+def close(matter_id):
+    matter = _load(matter_id)
+    return _act(matter, lambda: ops.close(matter, current_user, township=current_township()))
+
+
+@bp.route("/<uuid:matter_id>/reopen", methods=["POST"])
+@staff()
+def reopen(matter_id):
+    matter = _load(matter_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _invalid(matter, reason=form)
+    return _act(matter, lambda: ops.reopen(matter, current_user, reason=form.reason.data),
+                reason=form)
+
+
+@bp.route("/<uuid:matter_id>/end", methods=["POST"])
+@staff()
+def end(matter_id):
+    matter = _load(matter_id)
+    form = EndForm()
+    if not form.validate_on_submit():
+        return _invalid(matter, end=form)
+    return _act(matter, lambda: ops.end_without_resolution(
+        matter, current_user, to=State(form.to.data), reason=form.reason.data), end=form)
+
+
+@bp.route("/<uuid:matter_id>/rating", methods=["POST"])
+@staff()
+def record_rating(matter_id):
+    """A rating the resident gave by phone or on a visit, typed in by staff."""
+    matter = _load(matter_id)
+    form = StaffRatingForm()
+    if not form.validate_on_submit():
+        return _invalid(matter, rating=form)
+    return _act(matter, lambda: ops.evaluate(
+        matter, rating=form.rating.data, source=form.source.data,
+        comment=form.comment.data or "", entered_by=current_user,
+        how=dict(form.source.choices).get(form.source.data), township=current_township()),
+        rating=form)
+
+
+@bp.route("/<uuid:matter_id>/revisits/<uuid:revisit_id>", methods=["POST"])
+@staff()
+def revisit(matter_id, revisit_id):
+    matter = _load(matter_id)
+    row = get_or_404(Revisit, revisit_id)
+    if row.matter_id != matter.id:
+        abort(404)
+    form = RevisitForm()
+    if not form.validate_on_submit():
+        return _invalid(matter)
+    return _act(matter, lambda: ops.record_revisit(row, current_user, method=form.method.data,
+                                                   outcome=form.outcome.data))
+
+
+# ---------------------------------------------------------------- leaders' figures
+
+@bp.route("/dashboard")
+@staff(*WHOLE_TOWNSHIP)
+def dashboard():
+    """The rates for the township and each village, centre and cadre; each links to its rows."""
+    township = current_township()
+    period = request.args.get("period", "month")
+    maker = PERIODS.get(period, PERIODS["month"])
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = _today()
+    start, end = maker(day)
+    villages, centres, people = _choices(township)
+    rows = [(_("全镇"), {}, compute_rates(township.id, start, end))]
+    rows += [(v.name, {"village": v.id}, compute_rates(township.id, start, end, village_id=v.id))
+             for v in villages]
+    centre_rows = [(c.name, {"centre": c.id},
+                    compute_rates(township.id, start, end, centre_id=c.id)) for c in centres]
+    overdue = db.session.scalar(select(db.func.count()).select_from(Matter).where(
+        Matter.township_id == township.id, Matter.state.in_([s.value for s in OPEN_STATES]),
+        Matter.due_on < _today()))
+    month = start.strftime("%Y-%m") if period == "month" else ""
+    return render_template("matters/dashboard.html", township=township, rows=rows,
+                           centre_rows=centre_rows, start=start, end=end - timedelta(days=1),
+                           period=period, day=day, overdue=overdue, month=month)
+
+
+# ---------------------------------------------------------------- channel rules
+
+@bp.route("/rules", methods=["GET", "POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def rules():
+    """Promised working days and the close-out rule of each channel, set by the township."""
+    township = current_township()
+    errors = {}
+    if request.method == "POST":
+        channels = {}
+        for channel in Channel:
+            closeout = request.form.get(f"{channel.value}-closeout", "")
+            try:
+                workdays = int(request.form.get(f"{channel.value}-workdays", ""))
+                if not 1 <= workdays <= 120:
+                    raise ValueError
+            except ValueError:
+                errors[channel.value] = _("办理时限须是 1 到 120 之间的工作日数。")
+                continue
+            if closeout not in ops.CLOSEOUT_CHOICES:
+                errors[channel.value] = _("请选择销号规则。")
+                continue
+            channels[channel.value] = {"workdays": workdays, "closeout": closeout,
+                                       "revisit_after_days": ops.channel_rule(
+                                           township, channel.value).revisit_after_days}
+        if not errors:
+            township.settings = {**(township.settings or {}), "channels": channels}
+            db.session.commit()
+            flash(_("规则已保存，之后受理的事项按新规则计算时限。"), "success")
+            return redirect(url_for(".rules"))
+    return render_template("matters/rules.html", township=township, errors=errors,
+                           channels=[(c, ops.channel_rule(township, c.value)) for c in Channel],
+                           form=request.form if errors else None), (422 if errors else 200)
+
+
+EVENT_LABELS = {
+    "created": _l("受理"), "assigned": _l("交办"), "in_progress": _l("开始办理"),
+    "escalated": _l("上报"), "replied": _l("答复"), "closed": _l("销号"),
+    "reopened": _l("重新办理"), "withdrawn": _l("撤回"), "duplicate": _l("重复件"),
+    "not_responsible": _l("非职责范围"), "evaluated": _l("群众评价"),
+    "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
+}
+ACTOR_LABELS = {"resident": _l("群众"), "system": _l("系统"), "juror": _l("评审")}
+
+
+@bp.app_template_global()
+def event_label(event) -> str:
+    """A step of a matter's history in plain words (staff and residents see the same words)."""
+    return str(EVENT_LABELS.get(event.kind, event.kind))
+
+
+@bp.app_template_global()
+def actor_label(kind: str) -> str:
+    return str(ACTOR_LABELS.get(kind, ""))
+
+
+@bp.app_template_global()
+def rating_label(value: str) -> str:
+    from app.matters.models import Rating
+
+    try:
+        return Rating(value).label
+    except ValueError:
+        return value
