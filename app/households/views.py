@@ -1,0 +1,69 @@
+"""The registry of villages and households, for staff: search, and one household's page."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from sqlalchemy import func, or_, select
+
+from app.access import staff
+from app.accounts.models import User
+from app.extensions import db
+from app.households.models import Household, Resident, Village
+from app.matters.models import Matter
+from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
+
+bp = TenantBlueprint("households", __name__, url_prefix="/households")
+PER_PAGE = 30
+
+
+@bp.route("/")
+@staff()
+def index():
+    """Villages with their household counts, and a search by name, address or phone digits."""
+    township = current_township()
+    counts = dict(db.session.execute(
+        select(Household.village_id, func.count()).where(
+            Household.township_id == township.id, Household.active.is_(True))
+        .group_by(Household.village_id)).all())
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    query = scoped(Household).where(Household.active.is_(True))
+    words = request.args.get("q", "").strip()
+    if words:
+        if words.isdigit() and len(words) == 4:
+            query = query.where(Household.phone_tail == words)
+        else:
+            members = select(Resident.household_id).where(
+                Resident.township_id == township.id, Resident.name == words)
+            query = query.where(or_(Household.head_name == words, Household.id.in_(members),
+                                    Household.address.contains(words)))
+    village = request.args.get("village", "")
+    if village in {str(v.id) for v in villages}:
+        query = query.where(Household.village_id == next(
+            v.id for v in villages if str(v.id) == village))
+    page = db.paginate(query.order_by(Household.village_id, Household.address),
+                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("households/index.html", township=township, villages=villages,
+                           counts=counts, page=page, args=request.args,
+                           names={v.id: v.name for v in villages},
+                           filters={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.route("/<uuid:household_id>")
+@staff()
+def detail(household_id):
+    """Members, tags, contact cadre and party member, visits, matters."""
+    township = current_township()
+    household = get_or_404(Household, household_id)
+    members = db.session.scalars(scoped(Resident).where(
+        Resident.household_id == household.id).order_by(Resident.created_at)).all()
+    matters = db.session.scalars(scoped(Matter).where(Matter.household_id == household.id)
+                                 .order_by(Matter.received_at.desc()).limit(50)).all()
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
+        [i for i in (household.contact_cadre_id, household.party_member_id) if i])))}
+    from app.visits.operations import visits_of
+
+    return render_template("households/detail.html", township=township, household=household,
+                           members=members, matters=matters, visits=visits_of(household),
+                           cadre=people.get(household.contact_cadre_id),
+                           member=people.get(household.party_member_id))
