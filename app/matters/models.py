@@ -386,3 +386,45 @@ class Revisit(TenantScoped, Timestamped, db.Model):
     outcome: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     matter = tenant_relationship("Revisit", "Matter", "matter_id")
+
+
+class SpotCheck(TenantScoped, Timestamped, db.Model):
+    """A random sample of recorded work (抽查), called back to see if residents confirm it."""
+
+    __tablename__ = "spot_checks"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["supervisor_id"], ["users.id"]),
+    )
+
+    supervisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)  # exclusive
+    # How the sample was asked for, e.g. {"size": 10} or {"percent": 5}.
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict, nullable=False)
+
+
+class SpotCheckItem(TenantScoped, db.Model):
+    """One sampled matter or visit, and what the resident said on the call."""
+
+    __tablename__ = "spot_check_items"
+    __table_args__ = (
+        township_fk(),
+        tenant_fk("spot_check_id", "spot_checks", ondelete="CASCADE"),
+        tenant_fk("matter_id", "matters", ondelete="CASCADE"),
+        tenant_fk("visit_id", "visits", ondelete="CASCADE"),
+        ForeignKeyConstraint(["responsible_id"], ["users.id"]),
+        ForeignKeyConstraint(["called_by_id"], ["users.id"]),
+        Index("ix_spot_check_items_township_responsible", "township_id", "responsible_id"),
+    )
+
+    spot_check_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The person whose recorded work is being checked (assignee or visitor).
+    responsible_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # None until called; True when the resident confirms what was recorded.
+    confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    called_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -407,7 +407,10 @@ def dashboard():
         Matter.township_id == township.id, Matter.state.in_([s.value for s in OPEN_STATES]),
         Matter.due_on < _today()))
     month = start.strftime("%Y-%m") if period == "month" else ""
-    return render_template("matters/dashboard.html", township=township, rows=rows,
+    from app.matters.spotchecks import mismatches
+
+    flags = sum(mismatches(township.id, start, end).values())
+    return render_template("matters/dashboard.html", township=township, rows=rows, flags=flags,
                            centre_rows=centre_rows, start=start, end=end - timedelta(days=1),
                            period=period, day=day, overdue=overdue, month=month)
 
@@ -476,3 +479,78 @@ def rating_label(value: str) -> str:
         return Rating(value).label
     except ValueError:
         return value
+
+
+# ---------------------------------------------------------------- spot-checks (抽查)
+
+@bp.route("/spot-checks", methods=["GET", "POST"])
+@staff(*WHOLE_TOWNSHIP)
+def spot_checks():
+    """Draw a random sample of the period's answered matters and visits to call back."""
+    from app.matters import spotchecks
+    from app.matters.models import SpotCheck
+
+    township = current_township()
+    error = None
+    if request.method == "POST":
+        try:
+            start = date.fromisoformat(request.form.get("start", ""))
+            end = date.fromisoformat(request.form.get("end", "")) + timedelta(days=1)
+            size = int(request.form["size"]) if request.form.get("size") else None
+            percent = int(request.form["percent"]) if request.form.get("percent") else None
+            if (size is not None and size < 1) or (percent is not None and
+                                                  not 1 <= percent <= 100):
+                raise ValueError
+            check = spotchecks.draw(township, current_user, start=start, end=end, size=size,
+                                    percent=percent)
+        except ValueError:
+            error = _("请填写起止日期，以及抽查数量（正整数）或比例（1–100）。")
+        except ops.TransitionError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            return redirect(url_for(".spot_check", spot_check_id=check.id))
+    checks = db.session.scalars(scoped(SpotCheck).order_by(SpotCheck.created_at.desc())).all()
+    names = dict(db.session.execute(select(User.id, User.name)).all())
+    flags = sorted(((names.get(uid, "?"), n) for uid, n in
+                    spotchecks.mismatches(township.id).items()), key=lambda p: -p[1])
+    return render_template("matters/spot_checks.html", township=township, checks=checks,
+                           flags=flags, error=error, form=request.form), (422 if error else 200)
+
+
+@bp.route("/spot-checks/<uuid:spot_check_id>", methods=["GET", "POST"])
+@staff(*WHOLE_TOWNSHIP)
+def spot_check(spot_check_id):
+    """The sample, with each resident to call and what they said."""
+    from app.households.models import Visit
+    from app.matters import spotchecks
+    from app.matters.models import SpotCheck, SpotCheckItem
+
+    township = current_township()
+    check = get_or_404(SpotCheck, spot_check_id)
+    error = None
+    if request.method == "POST" and not request.form.get("item_id"):
+        error = _("请选择要记录的一条。")
+    elif request.method == "POST":
+        item = get_or_404(SpotCheckItem, request.form.get("item_id"))
+        if item.spot_check_id != check.id:
+            abort(404)
+        try:
+            spotchecks.record_call(item, current_user,
+                                   confirmed=request.form.get("confirmed") == "yes",
+                                   note=request.form.get("note", ""))
+        except ops.TransitionError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            return redirect(url_for(".spot_check", spot_check_id=check.id))
+    items = db.session.scalars(scoped(SpotCheckItem).where(
+        SpotCheckItem.spot_check_id == check.id)).all()
+    matters = {m.id: m for m in db.session.scalars(scoped(Matter).where(
+        Matter.id.in_([i.matter_id for i in items if i.matter_id])))}
+    visits = {v.id: v for v in db.session.scalars(scoped(Visit).where(
+        Visit.id.in_([i.visit_id for i in items if i.visit_id])))}
+    names = dict(db.session.execute(select(User.id, User.name)).all())
+    return render_template("matters/spot_check.html", township=township, check=check,
+                           items=items, matters=matters, visits=visits, names=names,
+                           error=error), (422 if error else 200)

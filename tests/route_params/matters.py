@@ -8,10 +8,15 @@ from app.matters import operations as ops
 
 def extend(town):
     town.objects.revisit = ops.schedule_revisit(town.objects.matter, date(2026, 12, 1))
+    from app.extensions import db
+
+    town.objects.spot_check = _spot_check(town)
+    db.session.add(town.objects.spot_check)
 
 
 PARAMS = {
     "revisit_id": lambda town: town.objects.revisit.id,
+    "spot_check_id": lambda town: town.objects.spot_check.id,
 }
 
 # The world's matter is a hall matter of the centre's staff, in the assistant's village: cadres
@@ -21,3 +26,10 @@ OWNED = {endpoint: _CONCERNED for endpoint in (
     "matters.detail", "matters.assign", "matters.start", "matters.escalate", "matters.reply",
     "matters.close", "matters.reopen", "matters.end", "matters.record_rating",
     "matters.revisit")}
+
+
+def _spot_check(town):
+    from app.matters.models import SpotCheck
+
+    return SpotCheck(township_id=town.township.id, supervisor_id=town.users[Role.LEADER].id,
+                     period_start=date(2026, 11, 1), period_end=date(2026, 12, 1))
