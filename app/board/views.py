@@ -9,6 +9,7 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.access import public
 from app.extensions import db, limiter
@@ -16,7 +17,7 @@ from app.households.models import FindingKind, Village
 from app.matters import operations as ops
 from app.matters.forms import OnlineForm, ResidentRatingForm, TrackForm
 from app.matters.models import Evaluation, Matter, MatterEvent, State
-from app.matters.rates import compute_rates, month_period, utc_bounds
+from app.matters.rates import cached_rates_by_village, month_period, utc_bounds
 from app.tenancy import TenantBlueprint, current_township, scoped
 
 bp = TenantBlueprint("board", __name__)
@@ -52,22 +53,46 @@ def index():
     if month:
         lo, hi = utc_bounds(township.timezone, *month)
         query = query.where(Matter.received_at >= lo, Matter.received_at < hi)
-    page = db.paginate(query.order_by(Matter.received_at.desc()),
-                       page=request.args.get("page", 1, type=int), per_page=BOARD_PAGE,
-                       error_out=False)
+    page = LightPage(query.order_by(Matter.received_at.desc())
+                     .options(selectinload(Matter.replies)),
+                     max(1, request.args.get("page", 1, type=int)), BOARD_PAGE)
     ids = [m.id for m in page.items]
     ratings = dict(db.session.execute(
         select(Evaluation.matter_id, Evaluation.rating).where(
             Evaluation.township_id == township.id, Evaluation.matter_id.in_(ids))
         .order_by(Evaluation.stage)).all()) if ids else {}
     period = month or month_period(ops.local_today(township))
-    rates = [(_("全镇"), compute_rates(township.id, *period))]
-    rates += [(v.name, compute_rates(township.id, *period, village_id=v.id)) for v in villages]
+    total, by_village = cached_rates_by_village(township.id, *period)
+    empty = rates_by_village_empty()
+    rates = [(_("全镇"), total)] + [(v.name, by_village.get(v.id, empty)) for v in villages]
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("board/index.html", township=township, page=page, ratings=ratings,
                            villages=villages, village_names={v.id: v.name for v in villages},
                            categories=FindingKind.choices() + [("service", _("服务事项"))],
                            rates=rates, period=period, filters=filters, args=request.args)
+
+
+class LightPage:
+    """A page of results without counting all of them: the board is read on cheap phones and
+    its table holds every public matter of the township, so it fetches one row more than it
+    shows to know whether there is a next page."""
+
+    def __init__(self, query, page: int, per_page: int):
+        rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+        self.items = rows[:per_page]
+        self.page = page
+        self.has_prev = page > 1
+        self.has_next = len(rows) > per_page
+        self.prev_num, self.next_num = page - 1, page + 1
+        # The pager shows "page N" only; there is no total to compute.
+        self.pages = page + 1 if self.has_next else page
+
+
+def rates_by_village_empty():
+    from app.matters.rates import Figure, Rates
+
+    nothing = Figure(0, 0)
+    return Rates(0, nothing, nothing, nothing, nothing, nothing, nothing)
 
 
 def _track_limit() -> str:

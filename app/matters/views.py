@@ -398,8 +398,12 @@ def dashboard():
         day = _today()
     start, end = maker(day)
     villages, centres, people = _choices(township)
-    rows = [(_("全镇"), {}, compute_rates(township.id, start, end))]
-    rows += [(v.name, {"village": v.id}, compute_rates(township.id, start, end, village_id=v.id))
+    from app.board.views import rates_by_village_empty
+    from app.matters.rates import cached_rates_by_village
+
+    total, by_village = cached_rates_by_village(township.id, start, end)
+    rows = [(_("全镇"), {}, total)]
+    rows += [(v.name, {"village": v.id}, by_village.get(v.id, rates_by_village_empty()))
              for v in villages]
     centre_rows = [(c.name, {"centre": c.id},
                     compute_rates(township.id, start, end, centre_id=c.id)) for c in centres]

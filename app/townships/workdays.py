@@ -33,6 +33,8 @@ class WorkCalendar:
 
     def __init__(self, overrides: dict[date, bool]):
         self._overrides = overrides
+        self._days: dict[date, bool] = {}
+        self._added: dict[tuple[date, int], date] = {}
 
     @classmethod
     def for_township(cls, township_id: uuid.UUID) -> WorkCalendar:
@@ -44,6 +46,11 @@ class WorkCalendar:
         return cls({day: is_workday for day, is_workday in rows})
 
     def is_workday(self, day: date) -> bool:
+        if day not in self._days:
+            self._days[day] = self._is_workday(day)
+        return self._days[day]
+
+    def _is_workday(self, day: date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
         try:
@@ -53,6 +60,12 @@ class WorkCalendar:
 
     def add_workdays(self, start: date, workdays: int) -> date:
         """The date `workdays` working days after `start` (start itself does not count)."""
+        key = (start, workdays)
+        if key not in self._added:
+            self._added[key] = self._add(start, workdays)
+        return self._added[key]
+
+    def _add(self, start: date, workdays: int) -> date:
         day = start
         remaining = workdays
         while remaining > 0:

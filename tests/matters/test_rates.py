@@ -144,3 +144,27 @@ def test_grid_scope_and_quarters(town):
     rates = compute_rates(t.id, *NOV, grid_id=grid.id)
     assert rates.received == 1 and rates.visit_rate == Figure(0, 1)
     assert isinstance(inside, Household)
+
+
+def test_the_grouped_computation_agrees_with_one_scope_at_a_time(town):
+    from app.matters.rates import rates_by_village
+
+    t, staff, east, west = town
+    for village, n in ((east, 3), (west, 2)):
+        h = factories.household(t, village)
+        db.session.add(Visit(township_id=t.id, household_id=h.id, visitor_id=staff.id,
+                             visited_on=date(2026, 11, 4)))
+        for i in range(n):
+            m = ops.create_matter(t, channel="assembly", title=f"{village.name}{i}", household=h,
+                                  actor=staff, now=MON)
+            if i:
+                ops.assign(m, staff, assignee=staff)
+                ops.reply(m, staff, public_text="答复")
+                ops.evaluate(m, rating="satisfied" if i == 1 else "dissatisfied",
+                             source="resident_link")
+    db.session.flush()
+    start, end = date(2026, 11, 1), date(2027, 1, 1)
+    total, by_village = rates_by_village(t.id, start, end)
+    assert total == compute_rates(t.id, start, end)
+    for village in (east, west):
+        assert by_village[village.id] == compute_rates(t.id, start, end, village_id=village.id)
