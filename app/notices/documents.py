@@ -166,10 +166,20 @@ def rates_context(township, subject_id, progress=None) -> dict:
             "source": {"month": month}}
 
 
+DEFAULT_POLICIES = (
+    "城乡居民医保、养老保险按年缴费，到村或镇便民服务中心办理",
+    "低保、特困供养、临时救助，向村委会或镇社会事务服务中心申请",
+    "耕地地力保护补贴等惠农补贴，直接发放到户，有疑问可查询",
+)
+CARDS_PER_SHEET = 4
+
+
 def contact_cards_context(township, subject_id, progress=None) -> dict:
-    """subject_id: a village id. One card per active household, for the village's contact
-    cadres to hand out (the cadre's name and phone, the township's hotline)."""
+    """subject_id: a village id. One card per active household (its contact cadre's name, post
+    and phone, the cadre's public commitments, key policies and how to get things done), printed
+    four to an A4 sheet with cut lines."""
     from app.accounts.models import User
+    from app.cadres.models import Commitment
 
     village = get_scoped(Village, uuid.UUID(str(subject_id)), township.id)
     if village is None:
@@ -180,12 +190,23 @@ def contact_cards_context(township, subject_id, progress=None) -> dict:
     cadre_ids = {h.contact_cadre_id for h in households if h.contact_cadre_id}
     cadres = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(cadre_ids)))} \
         if cadre_ids else {}
+    commitments: dict = {}
+    if cadre_ids:
+        for c in db.session.scalars(select(Commitment).where(
+                Commitment.township_id == township.id, Commitment.cadre_id.in_(cadre_ids),
+                Commitment.is_public.is_(True)).order_by(Commitment.due_on)):
+            commitments.setdefault(c.cadre_id, []).append(c.text)
     cards = []
     for n, h in enumerate(households, 1):
-        cards.append({"household": h, "cadre": cadres.get(h.contact_cadre_id)})
+        cards.append({"household": h, "cadre": cadres.get(h.contact_cadre_id),
+                      "commitments": commitments.get(h.contact_cadre_id, [])[:3]})
         if progress and (n % 50 == 0 or n == len(households)):
             progress(n, len(households), "")
-    return {"village": village, "cards": cards, "batch": True, "source": {"households": len(cards)}}
+    sheets = [cards[i:i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
+    policies = (township.settings or {}).get("policies") or list(DEFAULT_POLICIES)
+    return {"village": village, "sheets": sheets, "policies": policies[:4],
+            "track_url": url_for("board.track", slug=township.slug, _external=True),
+            "batch": True, "source": {"households": len(cards)}}
 
 
 register("matter_receipt", template="receipt.html", build_context=receipt_context,
@@ -200,4 +221,4 @@ register("board_posters_month", template="board_poster.html",
 register("rates_report", template="rates_report.html", build_context=rates_context,
          permission=LEADERS.allows, label=_l("三率月报"))
 register("contact_cards", template="contact_cards.html", build_context=contact_cards_context,
-         permission=ANY_STAFF.allows, label=_l("联系卡"), page_size="A6")
+         permission=ANY_STAFF.allows, label=_l("联系卡"))

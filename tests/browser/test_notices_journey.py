@@ -48,7 +48,7 @@ def test_contact_cards_progress_then_download(app, live_server, phone, town, mon
     # Either still working (a bar) or already done; then the download appears without a reload.
     download_link = page.get_by_role("link", name="下载 PDF")
     expect(download_link).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("150 页")).to_be_visible()
+    expect(page.get_by_text("38 页")).to_be_visible()
     with page.expect_download() as info:
         download_link.click()
     path = info.value.path()

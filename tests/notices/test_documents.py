@@ -79,16 +79,28 @@ def test_rates_report_for_leaders_only(town_ctx):
                              actor=town.users[Role.CENTRE_STAFF])
 
 
-def test_contact_cards_restart_page_numbers_per_card(town_ctx):
+def test_contact_cards_four_to_a_sheet_with_the_cadres_commitments(town_ctx):
+    from datetime import date
+
+    from app.accounts.models import Role
+    from app.cadres.operations import make_commitment
     from tests import factories
 
     town = town_ctx
-    for n in range(3):
-        factories.household(town.township, town.objects.village, head=f"李{n}号")
+    cadre = factories.user(town.township, Role.CADRE, name="张卫东", post="包村干部",
+                           phone="13820001006")
+    make_commitment(town.township, cadre, text="年内修通东街排水沟", due_on=date(2026, 12, 31))
+    for n in range(4):
+        h = factories.household(town.township, town.objects.village, head=f"李{n}号")
+        h.contact_cadre_id = cadre.id
     db.session.commit()
     doc, text = _make(town, "contact_cards", town.objects.village.id)
-    assert doc.pages == 4 and "干部联系卡" in text
-    assert text.count("第1页") == 4 and "第2页" not in text and "共" not in text
+    # The world's own household and four more: five cards on two A4 sheets.
+    assert doc.pages == 2
+    assert text.count("联系服务卡") == 5 and text.count("张卫东") == 4
+    for words in ("包村干部", "13820001006", "年内修通东街排水沟", "惠民政策", "怎么办事",
+                  "/track"):
+        assert words in text
 
 
 def test_the_url_fetcher_refuses_files_and_outside_hosts(app, tmp_path):
