@@ -118,6 +118,21 @@ def register(model: ServiceModel) -> ServiceModel:
 SERVICE_MODEL_KEYS = ("one_stop", "proxy", "studio", "assembly")
 
 
+def add_overview_page(blueprint: Blueprint, key: str) -> None:
+    """The model's page for staff at its blueprint's root: what it is, how this township set it."""
+    from flask import render_template
+
+    from app.access import staff
+    from app.tenancy import current_township
+
+    @blueprint.route("/")
+    @staff()
+    def index():
+        model = REGISTRY[key]
+        return render_template("service_models/overview.html", model=model,
+                               settings=model.settings_for(current_township()))
+
+
 def load_registry() -> dict[str, ServiceModel]:
     """Import the four service-model packages so each registers itself."""
     import importlib

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from app.access import staff
-from app.service_models import NavEntry, ServiceModel, register, setting
+from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
 from app.service_tiles import open_matters_tile
-from app.tenancy import TenantBlueprint, current_township
+from app.tenancy import TenantBlueprint
 
 bp = TenantBlueprint("assembly", __name__, url_prefix="/assembly", service_model="assembly")
 
@@ -24,12 +22,7 @@ class AssemblySettings:
     drop_extremes: bool = setting(False, _l("去掉最高分和最低分后取平均"))
 
 
-@bp.route("/")
-@staff()
-def index():
-    township = current_township()
-    return render_template("service_models/overview.html", model=MODEL,
-                           settings=MODEL.settings_for(township))
+add_overview_page(bp, "assembly")
 
 
 MODEL = register(

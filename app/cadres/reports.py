@@ -76,6 +76,15 @@ def _satisfied_sum():
                          else_=0))
 
 
+def _fill(lines: dict, query, *attrs) -> None:
+    """Add a grouped query's counts (first column: the line's key) to the matching lines."""
+    for row in db.session.execute(query).all():
+        line = lines.get(row[0])
+        if line is not None:
+            for attr, value in zip(attrs, row[1:], strict=True):
+                setattr(line, attr, int(value or 0))
+
+
 def cadre_bulletin(township, period: Period, today: date) -> list[Line]:
     """Per staff member of the township: the work of the period and what is overdue now."""
     tid = township.id
@@ -86,30 +95,23 @@ def cadre_bulletin(township, period: Period, today: date) -> list[Line]:
     ).all()
     lines = {uid: Line(str(uid), name) for uid, name in people}
 
-    def fill(query, *attrs):
-        for row in db.session.execute(query).all():
-            line = lines.get(row[0])
-            if line is not None:
-                for attr, value in zip(attrs, row[1:], strict=True):
-                    setattr(line, attr, int(value or 0))
-
-    fill(select(Visit.visitor_id, func.count()).where(
+    _fill(lines, select(Visit.visitor_id, func.count()).where(
         Visit.township_id == tid, Visit.visited_on.between(period.start, period.end))
         .group_by(Visit.visitor_id), "visits")
-    fill(select(Matter.assignee_id, func.count()).where(
+    _fill(lines, select(Matter.assignee_id, func.count()).where(
         Matter.township_id == tid, Matter.received_at >= first, Matter.received_at < last)
         .group_by(Matter.assignee_id), "matters_taken")
-    fill(select(Matter.assignee_id, func.count()).where(
+    _fill(lines, select(Matter.assignee_id, func.count()).where(
         Matter.township_id == tid, Matter.state == State.CLOSED,
         Matter.closed_at >= first, Matter.closed_at < last).group_by(Matter.assignee_id),
         "matters_closed")
-    fill(select(Matter.assignee_id, func.count()).where(
+    _fill(lines, select(Matter.assignee_id, func.count()).where(
         Matter.township_id == tid, Matter.state.in_([s.value for s in OPEN_STATES]),
         Matter.due_on < today).group_by(Matter.assignee_id), "overdue")
-    fill(select(Evaluation.staff_id, func.count(), _satisfied_sum()).where(
+    _fill(lines, select(Evaluation.staff_id, func.count(), _satisfied_sum()).where(
         Evaluation.township_id == tid, Evaluation.created_at >= first,
         Evaluation.created_at < last).group_by(Evaluation.staff_id), "ratings", "satisfied")
-    fill(select(RequiredAction.owner_id,
+    _fill(lines, select(RequiredAction.owner_id,
                 func.sum(case((ActionOccurrence.done.is_(True), 1), else_=0)),
                 func.sum(case((ActionOccurrence.done.is_(False), 1), else_=0)))
          .join(ActionOccurrence, and_(ActionOccurrence.township_id == RequiredAction.township_id,
@@ -128,28 +130,21 @@ def village_bulletin(township, period: Period, today: date) -> list[Line]:
         Village.township_id == tid).order_by(Village.sort_order, Village.name)).all()
     lines = {vid: Line(str(vid), name) for vid, name in villages}
 
-    def fill(query, *attrs):
-        for row in db.session.execute(query).all():
-            line = lines.get(row[0])
-            if line is not None:
-                for attr, value in zip(attrs, row[1:], strict=True):
-                    setattr(line, attr, int(value or 0))
-
-    fill(select(Household.village_id, func.count()).join(
+    _fill(lines, select(Household.village_id, func.count()).join(
         Visit, and_(Visit.township_id == Household.township_id, Visit.household_id == Household.id))
         .where(Household.township_id == tid, Visit.visited_on.between(period.start, period.end))
         .group_by(Household.village_id), "visits")
-    fill(select(Matter.village_id, func.count()).where(
+    _fill(lines, select(Matter.village_id, func.count()).where(
         Matter.township_id == tid, Matter.received_at >= first, Matter.received_at < last)
         .group_by(Matter.village_id), "matters_taken")
-    fill(select(Matter.village_id, func.count()).where(
+    _fill(lines, select(Matter.village_id, func.count()).where(
         Matter.township_id == tid, Matter.state == State.CLOSED,
         Matter.closed_at >= first, Matter.closed_at < last).group_by(Matter.village_id),
         "matters_closed")
-    fill(select(Matter.village_id, func.count()).where(
+    _fill(lines, select(Matter.village_id, func.count()).where(
         Matter.township_id == tid, Matter.state.in_([s.value for s in OPEN_STATES]),
         Matter.due_on < today).group_by(Matter.village_id), "overdue")
-    fill(select(Matter.village_id, func.count(), _satisfied_sum()).join(
+    _fill(lines, select(Matter.village_id, func.count(), _satisfied_sum()).join(
         Evaluation, and_(Evaluation.township_id == Matter.township_id,
                          Evaluation.matter_id == Matter.id))
         .where(Matter.township_id == tid, Evaluation.created_at >= first,

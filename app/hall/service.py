@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from app.access import staff
-from app.service_models import NavEntry, ServiceModel, register, setting
+from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
 from app.service_tiles import open_matters_tile
-from app.tenancy import TenantBlueprint, current_township
+from app.tenancy import TenantBlueprint
 
 bp = TenantBlueprint("hall", __name__, url_prefix="/hall", service_model="one_stop")
 
@@ -19,16 +17,10 @@ bp = TenantBlueprint("hall", __name__, url_prefix="/hall", service_model="one_st
 class HallSettings:
     booking_horizon_days: int = setting(14, _l("可提前预约天数"), 1, 90)
     booking_cutoff_hours: int = setting(2, _l("预约截止（提前小时数）"), 0, 72)
-    close_on_reply: bool = setting(True, _l("窗口事项答复即办结"))
     rating_on_spot: bool = setting(True, _l("办结后请群众现场评价"))
 
 
-@bp.route("/")
-@staff()
-def index():
-    township = current_township()
-    return render_template("service_models/overview.html", model=MODEL,
-                           settings=MODEL.settings_for(township))
+add_overview_page(bp, "one_stop")
 
 
 MODEL = register(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from app.access import staff
-from app.service_models import NavEntry, ServiceModel, register, setting
+from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
 from app.service_tiles import open_matters_tile
-from app.tenancy import TenantBlueprint, current_township
+from app.tenancy import TenantBlueprint
 
 bp = TenantBlueprint("proxy", __name__, url_prefix="/proxy", service_model="proxy")
 
@@ -25,12 +23,7 @@ class ProxySettings:
     stale_visit_days: int = setting(180, _l("多少天未走访即提醒"), 7, 730)
 
 
-@bp.route("/")
-@staff()
-def index():
-    township = current_township()
-    return render_template("service_models/overview.html", model=MODEL,
-                           settings=MODEL.settings_for(township))
+add_overview_page(bp, "proxy")
 
 
 MODEL = register(
