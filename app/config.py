@@ -43,6 +43,10 @@ def from_environment() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "VAR_DIR": str(var_dir),
         "DOCUMENTS_DIR": os.environ.get("MINQING_DOCUMENTS_DIR", str(var_dir / "documents")),
+        # "local" (DOCUMENTS_DIR) or "s3" (an S3-compatible bucket shared by every machine).
+        "DOCUMENTS_STORAGE": os.environ.get("MINQING_DOCUMENTS_STORAGE", "local"),
+        "DOCUMENTS_BUCKET": os.environ.get("MINQING_DOCUMENTS_BUCKET", ""),
+        "DOCUMENTS_S3_ENDPOINT": os.environ.get("MINQING_DOCUMENTS_S3_ENDPOINT", ""),
         "REDIS_URL": redis_url,
         # "rq" pushes jobs to Redis for separate workers; "inline" runs them in this process.
         "JOBS_MODE": os.environ.get("MINQING_JOBS", "rq" if redis_url else "inline"),

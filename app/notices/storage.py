@@ -6,9 +6,9 @@
         def delete(self, key: str) -> None
 
 Keys look like "<township_id>/<document_id>.pdf". DOCUMENTS_DIR names the local directory.
-S3-compatible storage (DOCUMENTS_STORAGE="s3") is the documented extension point: implement the
-three methods with boto3 (put_object/get_object/delete_object on DOCUMENTS_BUCKET) and return it
-from `storage()`; it is not built yet because nothing here can test it against a local S3.
+With DOCUMENTS_STORAGE="s3" documents go to an S3-compatible bucket (DOCUMENTS_BUCKET; the
+endpoint in DOCUMENTS_S3_ENDPOINT for MinIO and the like; credentials the usual AWS_* variables),
+so several web and worker machines share them.
 """
 
 from __future__ import annotations
@@ -43,8 +43,34 @@ class LocalStorage:
         self._path(key).unlink(missing_ok=True)
 
 
+class S3Storage:
+    """Documents in an S3-compatible bucket, under the same keys."""
+
+    def __init__(self, bucket: str, endpoint_url: str | None = None, client=None):
+        import boto3
+
+        self.bucket = bucket
+        self.client = client or boto3.client("s3", endpoint_url=endpoint_url or None)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                               ContentType="application/pdf")
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.client.exceptions.NoSuchKey as exc:
+            raise FileNotFoundError(key) from exc
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+
 def storage():
     kind = current_app.config.get("DOCUMENTS_STORAGE", "local")
+    if kind == "s3":
+        return S3Storage(current_app.config["DOCUMENTS_BUCKET"],
+                         current_app.config.get("DOCUMENTS_S3_ENDPOINT"))
     if kind != "local":
-        raise RuntimeError(f"document storage {kind!r} is not available (app/notices/storage.py)")
+        raise RuntimeError(f"unknown document storage {kind!r} (local or s3)")
     return LocalStorage(current_app.config["DOCUMENTS_DIR"])

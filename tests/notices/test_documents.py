@@ -135,3 +135,27 @@ def test_a_months_posters_one_per_village_each_numbered_from_one(town_ctx):
     doc, text = _make(town, "board_posters_month", date.today().strftime("%Y-%m"))
     assert doc.pages == 2 and "东村 民情办理公开栏" in text and "西村 民情办理公开栏" in text
     assert text.count("第1页") == 2 and "/共" not in text
+
+
+def test_documents_can_live_in_an_s3_compatible_bucket(town_ctx, app, monkeypatch):
+    """The same receipt, stored in a bucket (moto's in-process S3) and read back from there."""
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket="minqing-documents")
+        monkeypatch.setitem(app.config, "DOCUMENTS_STORAGE", "s3")
+        monkeypatch.setitem(app.config, "DOCUMENTS_BUCKET", "minqing-documents")
+        m = matters.create_matter(town_ctx.township, channel="phone", title="桥栏杆松动",
+                                  actor=town_ctx.users[Role.CENTRE_STAFF])
+        db.session.commit()
+        doc, text = _make(town_ctx, "matter_receipt", m.id)
+        assert m.number in text
+        listed = boto3.client("s3").list_objects_v2(Bucket="minqing-documents")["Contents"]
+        assert [o["Key"] for o in listed] == [doc.storage_key]
+        storage().delete(doc.storage_key)
+        with pytest.raises(FileNotFoundError):
+            storage().get(doc.storage_key)
