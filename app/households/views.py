@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+import re
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app.access import staff
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.extensions import db
+from app.households import importer
 from app.households.models import Household, Resident, Village
 from app.matters.models import Matter
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
@@ -67,3 +72,58 @@ def detail(household_id):
                            members=members, matters=matters, visits=visits_of(household),
                            cadre=people.get(household.contact_cadre_id),
                            member=people.get(household.party_member_id))
+
+
+# ---------------------------------------------------------------- import from CSV / XLSX
+
+def _upload_path(token: str, suffix: str):
+    from pathlib import Path
+
+    from flask import current_app
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token) or suffix not in (".csv", ".xlsx"):
+        abort(404)
+    folder = Path(current_app.config["VAR_DIR"]) / "imports" / str(current_township().id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{token}{suffix}"
+
+
+def _forget_old_uploads(max_age_seconds: int = 24 * 3600) -> None:
+    """Uploaded files hold ID numbers: a preview never confirmed is deleted after a day."""
+    import time
+
+    folder = _upload_path("x" * 16, ".csv").parent
+    for path in folder.iterdir():
+        if time.time() - path.stat().st_mtime > max_age_seconds:
+            path.unlink(missing_ok=True)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def import_households():
+    """Upload → every row checked and listed → confirm → all rows go in, or none."""
+    township = current_township()
+    if request.method == "GET":
+        return render_template("households/import.html", township=township, result=None)
+    token, suffix = request.form.get("token", ""), request.form.get("suffix", "")
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        _forget_old_uploads()
+        suffix = ".xlsx" if upload.filename.lower().endswith(".xlsx") else ".csv"
+        token = secrets.token_urlsafe(16)
+        _upload_path(token, suffix).write_bytes(upload.read())
+    elif not token:
+        return render_template("households/import.html", township=township, result=None,
+                               error=_("请选择要导入的文件。")), 422
+    path = _upload_path(token, suffix)
+    if not path.exists():
+        abort(404)
+    result = importer.preview(township, path.name, path.read_bytes())
+    if request.form.get("confirm") == "yes" and result.ok:
+        count = importer.import_rows(township, result)
+        db.session.commit()
+        path.unlink(missing_ok=True)
+        flash(_("已导入 %(n)s 户。", n=count), "success")
+        return redirect(url_for(".index"))
+    return render_template("households/import.html", township=township, result=result,
+                           token=token, suffix=suffix), (200 if result.ok else 422)
