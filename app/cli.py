@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ def migrate_database() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    group = click.Group("minqing", help="Minqing administration.")
+    group = AppGroup("minqing", help="Minqing administration.")
 
     @group.command("migrate")
     def migrate_cmd():
@@ -43,18 +44,34 @@ def register_cli(app: Flask) -> None:
     @click.option("--slug", help="网址代码 (default: the profile's)")
     @click.option("--name", help="名称 (default: the profile's)")
     @click.option("--code", help="编号前缀 (default: the profile's)")
-    def load_profile_cmd(path, slug, name, code):
+    @click.option("--with-people", is_flag=True, help="also the profile's staff and households")
+    def load_profile_cmd(path, slug, name, code, with_people):
         """Create a township from a profile in tenants/ (all or nothing)."""
-        from app.townships.profiles import ProfileError, load_profile, read_profile
+        from app.townships.profiles import ProfileError, load_profile_file
 
         try:
-            township = load_profile(read_profile(path), slug=slug, name=name, code=code,
-                                    with_people=False)
-        except (ProfileError, ValueError, KeyError) as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc)) from exc
+            township = load_profile_file(path, slug=slug, name=name, code=code,
+                                         with_people=with_people)
+        except ProfileError as exc:
+            db.session.rollback()  # all or nothing
+            raise click.ClickException(f"{path.name} {exc}") from exc
         db.session.commit()
         click.echo(f"township {township.slug} created from {path.name}")
+
+    @group.command("export-profile")
+    @click.argument("slug")
+    @click.option("--with-people", is_flag=True, help="also the staff and their roles")
+    def export_profile_cmd(slug, with_people):
+        """Print a township's setup as a profile (TOML), to start another town from it."""
+        from app.tenancy import bind_township
+        from app.townships.models import Township
+        from app.townships.profiles import export_profile
+
+        township = db.session.scalar(select(Township).where(Township.slug == slug))
+        if township is None:
+            raise click.ClickException(f"no township {slug}")
+        bind_township(db.session, township.id)
+        click.echo(export_profile(township, with_people=with_people), nl=False)
 
     @group.command("demo")
     def demo_cmd():
