@@ -120,3 +120,33 @@ def test_csv_saved_as_utf8_with_bom_is_read_too(app):
 
     data = "\ufeff村（社区）,户主姓名\n东村,张三\n".encode()
     assert read_table("a.csv", data) == [["村（社区）", "户主姓名"], ["东村", "张三"]]
+
+
+def test_bulk_linking_households_to_a_cadre(app, client):
+    import re
+
+    from sqlalchemy import select
+
+    from app.households.models import Household
+
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township("lianhu")
+        bind_township(db.session, t.id)
+        leader_id = factories.user(t, Role.LEADER).id
+        cadre_id = factories.user(t, Role.CADRE, name="张卫东").id
+        v = factories.village(t)
+        ids = [factories.household(t, v, head=f"户{n}").id for n in range(3)]
+        db.session.commit()
+    login(client, leader_id)
+    page = client.get(f"/t/{t.slug}/households/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/t/{t.slug}/households/assign", data={
+        "csrf_token": token, "link": "contact_cadre", "person_id": str(cadre_id),
+        "household_ids": [str(i) for i in ids[:2]]}, follow_redirects=True)
+    assert "已为 2 户设置联系人" in response.get_data(as_text=True)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        linked = db.session.scalars(select(Household.head_name).where(
+            Household.contact_cadre_id == cadre_id).order_by(Household.head_name)).all()
+        assert linked == ["户0", "户1"]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from app.access import staff
-from app.accounts.models import Role, User
+from app.accounts.models import Role, RoleGrant, User
 from app.extensions import db
 from app.households import importer
 from app.households.models import Household, Resident, Village
@@ -48,7 +48,18 @@ def index():
     page = db.paginate(query.order_by(Household.village_id, Household.address),
                        page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
                        error_out=False)
+    people = db.session.execute(
+        select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.township_id == township.id,
+               RoleGrant.role.in_([Role.CADRE, Role.PARTY_REP, Role.VILLAGE_ASSISTANT,
+                                   Role.LEADER]))
+        .distinct().order_by(User.name)).all()
+    linked = dict(db.session.execute(
+        select(Household.contact_cadre_id, func.count()).where(
+            Household.township_id == township.id, Household.contact_cadre_id.is_not(None))
+        .group_by(Household.contact_cadre_id)).all())
     return render_template("households/index.html", township=township, villages=villages,
+                           people=people, linked=linked,
                            counts=counts, page=page, args=request.args,
                            names={v.id: v.name for v in villages},
                            filters={k: v for k, v in request.args.items() if k != "page"})
@@ -127,3 +138,33 @@ def import_households():
         return redirect(url_for(".index"))
     return render_template("households/import.html", township=township, result=result,
                            token=token, suffix=suffix), (200 if result.ok else 422)
+
+
+@bp.route("/assign", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN, Role.LEADER)
+def assign_links():
+    """Link the ticked households to a contact cadre (~30 each) or a party member (~10)."""
+    township = current_township()
+    which = request.form.get("link")
+    person_id = request.form.get("person_id", "")
+    ids = request.form.getlist("household_ids")
+    grant = db.session.scalar(select(RoleGrant).where(
+        RoleGrant.township_id == township.id, RoleGrant.user_id == _uuid_or_none(person_id)))
+    if which not in ("contact_cadre", "party_member") or grant is None or not ids:
+        flash(_("请勾选农户，并选择联户干部或党员。"), "error")
+        return redirect(request.form.get("back") or url_for(".index"))
+    households = [get_or_404(Household, i) for i in ids]
+    for household in households:
+        setattr(household, f"{which}_id", grant.user_id)
+    db.session.commit()
+    flash(_("已为 %(n)s 户设置联系人。", n=len(households)), "success")
+    return redirect(request.form.get("back") or url_for(".index"))
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
