@@ -33,7 +33,7 @@ lint: setup
 	$(BIN)/ruff check app workers tests bench
 
 bench: setup
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 # An RQ worker (needs REDIS_URL; without it jobs run inside the web process). See README "Running jobs".
 worker: setup
