@@ -219,12 +219,16 @@ PERIODS = {"month": month_period, "quarter": quarter_period, "half": half_year_p
 
 # ---------------------------------------------------------------- the township and its villages
 
-def rates_by_village(township_id: uuid.UUID, start: date, end: date) -> tuple[Rates, dict]:
-    """The township's figures and each village's, from one pass over the period's rows.
+def rates_by_village(township_id: uuid.UUID, start: date, end: date,
+                     by: str = "village") -> tuple[Rates, dict]:
+    """The township's figures and each village's (or, with by="centre", each centre's), from one
+    pass over the period's rows.
 
-    Same definitions as compute_rates; used where every village is shown at once (the board, the
-    leaders' dashboard), so that 30 villages cost a few queries, not 30 times as many.
+    Same definitions as compute_rates; used where every village or centre is shown at once (the
+    board, the leaders' dashboard), so that 30 villages cost a few queries, not 30 times as many.
+    A centre has no households, so its visit rate is None.
     """
+    group = Matter.centre_id if by == "centre" else Matter.village_id
     from collections import defaultdict
 
     township = db.session.get(Township, township_id)
@@ -241,7 +245,7 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date) -> tuple[Ra
 
     for village_id, state, received_at, due_on, replied_at, first_response_at in \
             db.session.execute(select(
-                Matter.village_id, Matter.state, Matter.received_at, Matter.due_on,
+                group, Matter.state, Matter.received_at, Matter.due_on,
                 Matter.replied_at, Matter.first_response_at).where(
                 Matter.township_id == township_id, Matter.received_at >= lo,
                 Matter.received_at < hi, Matter.state.not_in(NOT_COUNTED))):
@@ -254,27 +258,28 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date) -> tuple[Ra
                 calendar.add_workdays(received_at.astimezone(zone).date(), 1):
             add(village_id, 3)
     satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1), else_=0)
+    rated_by = Evaluation.centre_id if by == "centre" else Matter.village_id
     for village_id, rated, happy in db.session.execute(
-            select(Matter.village_id, func.count(), func.coalesce(func.sum(satisfied), 0))
+            select(rated_by, func.count(), func.coalesce(func.sum(satisfied), 0))
             .join(Matter, (Matter.township_id == Evaluation.township_id)
                   & (Matter.id == Evaluation.matter_id))
             .where(Evaluation.township_id == township_id, Evaluation.created_at >= lo,
-                   Evaluation.created_at < hi).group_by(Matter.village_id)):
+                   Evaluation.created_at < hi).group_by(rated_by)):
         add(village_id, 4, rated)
         add(village_id, 5, int(happy))
     for village_id, due, done in db.session.execute(
-            select(Matter.village_id, func.count(),
+            select(group, func.count(),
                    func.coalesce(func.sum(case((Revisit.done_at.is_not(None), 1), else_=0)), 0))
             .join(Matter, (Matter.township_id == Revisit.township_id)
                   & (Matter.id == Revisit.matter_id))
             .where(Revisit.township_id == township_id, Revisit.due_on >= start,
-                   Revisit.due_on < end).group_by(Matter.village_id)):
+                   Revisit.due_on < end).group_by(group)):
         add(village_id, 6, due)
         add(village_id, 7, int(done))
     visited = exists().where(
         Visit.township_id == Household.township_id, Visit.household_id == Household.id,
         Visit.visited_on >= start, Visit.visited_on < end)
-    for village_id, total, seen in db.session.execute(
+    for village_id, total, seen in [] if by == "centre" else db.session.execute(
             select(Household.village_id, func.count(),
                    func.coalesce(func.sum(case((visited, 1), else_=0)), 0))
             .where(Household.township_id == township_id, Household.active.is_(True))
@@ -283,12 +288,14 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date) -> tuple[Ra
         add(village_id, 9, int(seen))
 
     def rates(c) -> Rates:
-        return Rates(received=c[0], visit_rate=Figure(c[9], c[8]),
+        return Rates(received=c[0], visit_rate=None if by == "centre" else Figure(c[9], c[8]),
                      resolution_rate=Figure(c[1], c[0]), satisfaction_rate=Figure(c[5], c[4]),
                      on_time_rate=Figure(c[2], c[0]), response_rate=Figure(c[3], c[0]),
                      revisit_rate=Figure(c[7], c[6]))
 
     total = rates(counts["all"])
+    if by == "centre":  # the township's own total keeps its visit rate
+        total = compute_rates(township_id, start, end)
     return total, {vid: rates(c) for vid, c in counts.items() if vid != "all"}
 
 
@@ -296,19 +303,20 @@ _CACHE: dict = {}
 CACHE_SECONDS = 300
 
 
-def cached_rates_by_village(township_id, start: date, end: date) -> tuple[Rates, dict]:
+def cached_rates_by_village(township_id, start: date, end: date,
+                            by: str = "village") -> tuple[Rates, dict]:
     """rates_by_village, kept for five minutes per process.
 
     The public board is read far more often than matters change, and recomputing the figures
     from every row on every visit is what made it slow; a published figure may lag by up to
     five minutes. Figures traced row by row (the dashboard's links) always use fresh queries.
     """
-    key = (township_id, start, end)
+    key = (township_id, start, end, by)
     hit = _CACHE.get(key)
     now = time_module.monotonic()
     if hit and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    value = rates_by_village(township_id, start, end)
+    value = rates_by_village(township_id, start, end, by)
     if len(_CACHE) > 1000:
         _CACHE.clear()
     _CACHE[key] = (now, value)

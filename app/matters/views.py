@@ -405,8 +405,10 @@ def dashboard():
     rows = [(_("全镇"), {}, total)]
     rows += [(v.name, {"village": v.id}, by_village.get(v.id, rates_by_village_empty()))
              for v in villages]
+    _total, by_centre = cached_rates_by_village(township.id, start, end, by="centre")
     centre_rows = [(c.name, {"centre": c.id},
-                    compute_rates(township.id, start, end, centre_id=c.id)) for c in centres]
+                    by_centre.get(c.id) or compute_rates(township.id, start, end,
+                                                         centre_id=c.id)) for c in centres]
     overdue = db.session.scalar(select(db.func.count()).select_from(Matter).where(
         Matter.township_id == township.id, Matter.state.in_([s.value for s in OPEN_STATES]),
         Matter.due_on < _today()))

@@ -168,3 +168,23 @@ def test_the_grouped_computation_agrees_with_one_scope_at_a_time(town):
     assert total == compute_rates(t.id, start, end)
     for village in (east, west):
         assert by_village[village.id] == compute_rates(t.id, start, end, village_id=village.id)
+
+
+def test_the_grouped_computation_by_centre_agrees_too(town):
+    from app.matters.rates import rates_by_village
+
+    t, staff, east, west = town
+    a, b = factories.centre(t, "甲中心"), factories.centre(t, "乙中心")
+    for centre, n in ((a, 2), (b, 3)):
+        for i in range(n):
+            m = ops.create_matter(t, channel="hall", title=f"{centre.name}{i}", centre=centre,
+                                  actor=staff, now=MON)
+            if i:
+                ops.reply(m, staff, public_text="办结")
+                ops.evaluate(m, rating="satisfied" if i == 1 else "dissatisfied",
+                             source="resident_link")
+    db.session.flush()
+    start, end = date(2026, 11, 1), date(2027, 1, 1)
+    _total, by_centre = rates_by_village(t.id, start, end, by="centre")
+    for centre in (a, b):
+        assert by_centre[centre.id] == compute_rates(t.id, start, end, centre_id=centre.id)
