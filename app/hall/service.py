@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
+from app.service_models import NavEntry, ServiceModel, register, setting
 from app.service_tiles import open_matters_tile
 from app.tenancy import TenantBlueprint
 
@@ -20,8 +20,6 @@ class HallSettings:
     rating_on_spot: bool = setting(True, _l("办结后请群众现场评价"))
 
 
-add_overview_page(bp, "one_stop")
-
 
 MODEL = register(
     ServiceModel(
@@ -30,7 +28,14 @@ MODEL = register(
         description=_l("一个窗口受理、三个中心办理，能当场办结的当场办结，节假日可预约，群众现场评价。"),
         blueprint=bp,
         settings_class=HallSettings,
-        nav=(NavEntry(_l("便民服务大厅"), "hall.index"),),
+        nav=(NavEntry(_l("窗口受理"), "hall.index"), NavEntry(_l("中心办件"), "hall.queue"),
+             NavEntry(_l("预约"), "hall.bookings")),
+        public_nav=(NavEntry(_l("办事指南"), "hall_public.services"),
+                    NavEntry(_l("网上预约"), "hall_public.book")),
         tiles=open_matters_tile(_l("窗口在办事项"), "hall"),
     )
 )
+
+
+# Staff pages live in their own module (a `views` module is the public blueprint, registered apart).
+from app.hall import desk_views as _desk_views  # noqa: E402,F401

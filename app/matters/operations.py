@@ -286,6 +286,24 @@ def assign(matter: Matter, actor, *, assignee=None, centre=None, unit_name: str 
                        commitment_due=commitment_due)
 
 
+def transfer(matter: Matter, actor, *, centre, reason: str) -> MatterEvent:
+    """Hand the matter to another centre of the hall, with the reason kept in its history.
+
+    The state does not change; whoever held it at the old centre no longer does.
+    """
+    if matter.state in {State.CLOSED, *TERMINAL}:
+        raise TransitionError("事项已办结，不能转交。")
+    if not reason.strip():
+        raise TransitionError("转交须写明原因。")
+    if matter.centre_id == centre.id:
+        raise TransitionError("事项已在该中心。")
+    before = str(matter.centre_id) if matter.centre_id else None
+    matter.centre_id = centre.id
+    matter.assignee_id = None
+    return _record(matter, "transferred", actor, centre=[before, str(centre.id)],
+                   centre_name=centre.name, reason=reason.strip())
+
+
 def start(matter: Matter, actor) -> MatterEvent:
     """The responsible person starts work."""
     return _transition(matter, State.IN_PROGRESS, actor)

@@ -462,6 +462,7 @@ EVENT_LABELS = {
     "reopened": _l("重新办理"), "withdrawn": _l("撤回"), "duplicate": _l("重复件"),
     "not_responsible": _l("非职责范围"), "evaluated": _l("群众评价"),
     "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
+    "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
 }
 ACTOR_LABELS = {"resident": _l("群众"), "system": _l("系统"), "juror": _l("评审")}
 

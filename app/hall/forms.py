@@ -1,0 +1,150 @@
+"""Forms of the service hall."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.hall.models import DayType
+from app.matters.models import Rating
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _mobile(form, field):
+    value = (field.data or "").strip().replace(" ", "").replace("-", "")
+    if value and not MOBILE.match(value):
+        raise ValidationError(_l("请填写 11 位手机号码。"))
+    field.data = value
+
+
+class IntakeForm(FlaskForm):
+    resident_id = HiddenField()
+    booking_id = HiddenField()
+    new_name = StringField(_l("新登记群众姓名"), validators=[Optional(), Length(max=40)])
+    new_phone = StringField(_l("手机号码"), validators=[Optional(), _mobile])
+    new_village_id = SelectField(_l("所在村（居）"), validators=[Optional()])
+    item_id = SelectField(_l("办理事项"), validators=[DataRequired(_l("请选择办理事项。"))])
+    received = CheckboxList(_l("已收材料（逐项核对后勾选）"), validators=[Optional()])
+    description = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=1000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.resident_id.data and not (self.new_name.data or "").strip():
+            self.new_name.errors = [*self.new_name.errors,
+                                    _l("请先查找并选择办事群众，或登记新群众的姓名。")]
+            return False
+        return valid
+
+
+class FinishForm(FlaskForm):
+    text = TextAreaField(_l("办理结果"), validators=[Optional(), Length(max=1000)])
+
+
+class MaterialsForm(FlaskForm):
+    brought = CheckboxList(_l("本次补交的材料"), validators=[Optional()])
+
+
+class TransferForm(FlaskForm):
+    centre_id = SelectField(_l("转交到"), validators=[DataRequired(_l("请选择中心。"))])
+    reason = StringField(_l("转交原因"),
+                         validators=[DataRequired(_l("转交须写明原因。")), Length(max=200)])
+
+
+class BookingForm(FlaskForm):
+    item_id = SelectField(_l("办理事项"), validators=[DataRequired(_l("请选择办理事项。"))])
+    day = SelectField(_l("日期"), validators=[DataRequired(_l("请选择日期。"))])
+    slot = SelectField(_l("时段"), validate_choice=False,
+                       validators=[DataRequired(_l("请选择时段。"))])
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=40)])
+    phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")), _mobile])
+
+
+class CancelForm(FlaskForm):
+    code = StringField(_l("预约码"), validators=[DataRequired(_l("请填写预约码。")),
+                                                 Length(max=12)])
+
+
+class OpeningModeForm(FlaskForm):
+    name = StringField(_l("名称"), validators=[DataRequired(_l("请填写名称。")), Length(max=40)])
+    day_type = SelectField(_l("适用日期"), choices=DayType.choices)
+    opens = TimeField(_l("开始"), validators=[DataRequired(_l("请填写开始时间。"))])
+    closes = TimeField(_l("结束"), validators=[DataRequired(_l("请填写结束时间。"))])
+    slot_minutes = IntegerField(_l("每时段（分钟）"), default=30,
+                                validators=[DataRequired(), NumberRange(5, 240)])
+    capacity = IntegerField(_l("每时段可约人数"), default=4,
+                            validators=[DataRequired(), NumberRange(1, 200)])
+    cutoff_hours = IntegerField(_l("提前截止（小时）"), default=2,
+                                validators=[Optional(), NumberRange(0, 72)])
+    active = BooleanField(_l("启用"), default=True)
+
+    def validate_closes(self, field):
+        if self.opens.data and field.data and field.data <= self.opens.data:
+            raise ValidationError(_l("结束时间须晚于开始时间。"))
+
+
+class WindowForm(FlaskForm):
+    name = StringField(_l("窗口名称"), validators=[DataRequired(_l("请填写窗口名称。")),
+                                                  Length(max=30)])
+    centre_id = SelectField(_l("所属中心"), validators=[Optional()])
+
+
+class DutyForm(FlaskForm):
+    window_id = SelectField(_l("窗口"), validators=[DataRequired(_l("请选择窗口。"))])
+    user_id = SelectField(_l("值守人员"), validators=[DataRequired(_l("请选择值守人员。"))])
+    badge_number = StringField(_l("工牌号"), validators=[Optional(), Length(max=20)])
+
+
+class PushForm(FlaskForm):
+    window_id = SelectField(_l("评价器所在窗口"), validators=[DataRequired(_l("请选择窗口。"))])
+
+
+class TabletRatingForm(FlaskForm):
+    rating = SelectField(_l("您对本次服务的评价"), choices=Rating.choices,
+                         validators=[DataRequired(_l("请选择评价。"))])
+    comment = TextAreaField(_l("意见和建议（可不填）"), validators=[Optional(), Length(max=500)])
+
+
+class CentreForm(FlaskForm):
+    name = StringField(_l("中心名称"), validators=[DataRequired(_l("请填写中心名称。")),
+                                                  Length(max=60)])
+    description = StringField(_l("职能简介"), validators=[Optional(), Length(max=200)])
+
+
+class ServiceItemForm(FlaskForm):
+    name = StringField(_l("事项名称"), validators=[DataRequired(_l("请填写事项名称。")),
+                                                  Length(max=80)])
+    centre_id = SelectField(_l("办理中心"), validators=[DataRequired(_l("请选择办理中心。"))])
+    description = TextAreaField(_l("事项说明"), validators=[Optional(), Length(max=1000)])
+    materials = TextAreaField(_l("所需材料（每行一项）"), validators=[Optional(), Length(max=2000)])
+    steps = TextAreaField(_l("办理流程（每行一步）"), validators=[Optional(), Length(max=2000)])
+    promised_workdays = IntegerField(_l("承诺时限（工作日）"), default=5,
+                                     validators=[InputRequired(), NumberRange(0, 365)])
+    on_the_spot = BooleanField(_l("可当场办结"))
+    proxiable = BooleanField(_l("村级助理可代办"))
+    bookable = BooleanField(_l("可网上预约"))
+    active = BooleanField(_l("在用"), default=True)
+
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
