@@ -330,7 +330,13 @@ def bookings():
     township = current_township()
     today = local_today(township)
     days = [(today, _("今天")), (today + timedelta(days=1), _("明天"))]
-    return render_template("hall/bookings.html",
+    try:
+        other = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        other = None
+    if other is not None and other not in (today, today + timedelta(days=1)):
+        days = [(other, _("所选日期"))]
+    return render_template("hall/bookings.html", picked=other,
                            days=[(day, label, ops.bookings_on(township, day))
                                  for day, label in days], BookingState=BookingState)
 

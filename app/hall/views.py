@@ -125,7 +125,8 @@ def book():
         else:
             db.session.commit()
             return redirect(url_for("hall_public.booked", code=booking.code))
-    template = "hall/_slots.html" if request.headers.get("HX-Request") and \
+    # htmx asks for the slot list alone when the item or day changes (not when boosted).
+    template = "hall/_slots.html" if request.headers.get("HX-Target") == "slots" and \
         request.method == "GET" else "hall/book.html"
     status = 422 if request.method == "POST" else 200
     return render_template(template, township=township, form=form, slots=slots,
@@ -200,6 +201,7 @@ def tablet(token):
                 db.session.commit()
                 thanked = True
     matter = ops.pending_on_tablet(window)
-    template = "hall/_tablet.html" if request.headers.get("HX-Request") else "hall/tablet.html"
+    template = "hall/_tablet.html" if request.headers.get("HX-Target") == "tablet" \
+        else "hall/tablet.html"
     return render_template(template, township=township, window=window, matter=matter,
                            form=form, thanked=thanked), (422 if form.errors else 200)

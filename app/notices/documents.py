@@ -45,6 +45,7 @@ def receipt_context(township, subject_id, progress=None) -> dict:
         "number": matter.number,
         "channel_label": Channel(matter.channel).label,
         "materials": list((matter.extra or {}).get("materials_received") or []),
+        "missing": list((matter.extra or {}).get("materials_missing") or []),
         "tracking_url": url,
         "qr": qr_data_uri(url),
         "source": {"number": matter.number, "state": matter.state},

@@ -51,6 +51,15 @@ def test_day_types_follow_the_chinese_calendar(hall):
     assert ops.day_type(calendar, date(2026, 11, 21)) == DayType.WEEKEND     # a Saturday
     assert ops.day_type(calendar, date(2026, 11, 23)) == DayType.WORKDAY
     assert ops.day_type(calendar, date(2026, 9, 20)) == DayType.WORKDAY      # 调休 Sunday
+    # Years the library lacks: the township's own record of New Year's Day makes it a holiday.
+    from app.townships.models import CalendarDay
+
+    db.session.add(CalendarDay(township_id=t.id, day=date(2027, 1, 1), is_workday=False,
+                               note="元旦"))
+    db.session.flush()
+    calendar = WorkCalendar.for_township(t.id)
+    assert ops.day_type(calendar, date(2027, 1, 1)) == DayType.HOLIDAY
+    assert ops.day_type(calendar, date(2027, 1, 2)) == DayType.WEEKEND
 
 
 def test_holiday_slots_and_the_last_place_goes_to_one_person(hall):
@@ -205,3 +214,20 @@ def test_two_people_racing_for_the_last_place(app):
         assert db.session.scalar(select(SlotCount.taken)) == 1
         assert len(db.session.scalars(select(Booking)).all()) == 1
         db.session.remove()
+
+
+def test_the_receipt_tells_the_resident_once_what_to_bring(hall):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.notices import kinds
+    from app.notices.pdf import render_pdf
+
+    t, clerk, _s, _e, insurance, _sub, resident, _h = hall
+    matter = ops.take_in(t, clerk, item=insurance, resident=resident, received=["户口簿"])
+    entry = kinds.get("matter_receipt")
+    pdf = render_pdf(entry.template, township=t, **entry.build_context(t, matter.id))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert matter.number in text
+    assert "尚缺材料" in text and "身份证" in text and "一次性告知" in text
