@@ -212,7 +212,7 @@ def _household(village_id, household_id) -> tuple[Village, Household]:
 
 
 def _visit_form(household, township, data=None) -> VisitForm:
-    form = VisitForm(formdata=data) if data is not None else VisitForm()
+    form = VisitForm(formdata=data)  # None: a fresh form, also after a visit was saved
     form.household_id.choices = [(str(household.id), household.head_name)]
     if data is None:
         form.household_id.data = str(household.id)

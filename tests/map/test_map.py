@@ -291,6 +291,7 @@ def test_a_visit_from_the_card_is_recorded_and_recolours_the_pin(pages):
     assert response.status_code == 200 and "走访已记录" in response.text
     trigger = json.loads(response.headers["HX-Trigger"])["map:visited"]
     assert trigger == {"id": str(homes[0].id), "days": 0, "category": 0}
+    assert "看望老人" not in response.text  # the form is fresh for the next visit
     visit = db.session.scalar(select(Visit))
     assert (visit.visitor_id, visit.findings) == (admin.id, {"hardship": "取暖煤不够"})
     future = client.post(f"{base}/households/{homes[0].id}/visit", data={
