@@ -32,7 +32,13 @@ MODEL = register(
         description=_l("每半年召开有奖批评大会，评审团匿名打分，每条批评限期答复、满意方销号。"),
         blueprint=bp,
         settings_class=AssemblySettings,
-        nav=(NavEntry(_l("有奖批评"), "assembly.index"),),
+        nav=(NavEntry(_l("有奖批评"), "assembly.assemblies"),),
+        public_nav=(NavEntry(_l("有奖批评大会"), "assembly_public.index"),),
         tiles=open_matters_tile(_l("批评在办事项"), "assembly"),
     )
 )
+
+
+# Staff pages live in their own module (the `views` module is the public blueprint, registered
+# apart).
+from app.assembly import staff_views as _staff_views  # noqa: E402,F401
