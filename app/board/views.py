@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.access import public
+from app.board.cache import board_cache
 from app.extensions import db, limiter
 from app.households.models import FindingKind, Village
 from app.matters import operations as ops
@@ -39,8 +42,28 @@ def _month_arg() -> tuple[date, date] | None:
 @bp.route("/board")
 @public
 def index():
-    """Public matters with masked names, the public reply and the rating; the three rates."""
+    """Public matters with masked names, the public reply and the rating; the three rates.
+
+    The board is the most read page and the same for every visitor, so its content is rendered
+    once and kept for BOARD_CACHE_SECONDS, or until this process records a change to a matter,
+    reply, rating or village of the township (other processes catch up within the period).
+    """
     township = current_township()
+    month = _month_arg()
+    period = month or month_period(ops.local_today(township))
+    key = (township.id, str(get_locale()), period,
+           tuple(sorted((k, v) for k, v in request.args.items() if k in BOARD_ARGS)))
+    html = board_cache.get(township.id, key)
+    if html is None:
+        html = render_template("board/_board.html", **_board_context(township, month, period))
+        board_cache.put(township.id, key, html)
+    return render_template("board/index.html", township=township, board_html=Markup(html))
+
+
+BOARD_ARGS = ("village", "category", "month", "page")
+
+
+def _board_context(township, month, period) -> dict:
     query = scoped(Matter).where(Matter.is_public.is_(True),
                                  Matter.category.not_in(NEVER_PUBLIC))
     villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
@@ -49,7 +72,6 @@ def index():
         query = query.where(Matter.village_id == village_ids[request.args["village"]].id)
     if request.args.get("category") in {k.value for k in FindingKind} | {"service"}:
         query = query.where(Matter.category == request.args["category"])
-    month = _month_arg()
     if month:
         lo, hi = utc_bounds(township.timezone, *month)
         query = query.where(Matter.received_at >= lo, Matter.received_at < hi)
@@ -61,15 +83,14 @@ def index():
         select(Evaluation.matter_id, Evaluation.rating).where(
             Evaluation.township_id == township.id, Evaluation.matter_id.in_(ids))
         .order_by(Evaluation.stage)).all()) if ids else {}
-    period = month or month_period(ops.local_today(township))
     total, by_village = cached_rates_by_village(township.id, *period)
     empty = rates_by_village_empty()
     rates = [(_("全镇"), total)] + [(v.name, by_village.get(v.id, empty)) for v in villages]
     filters = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("board/index.html", township=township, page=page, ratings=ratings,
-                           villages=villages, village_names={v.id: v.name for v in villages},
-                           categories=FindingKind.choices() + [("service", _("服务事项"))],
-                           rates=rates, period=period, filters=filters, args=request.args)
+    return dict(township=township, page=page, ratings=ratings, villages=villages,
+                village_names={v.id: v.name for v in villages},
+                categories=FindingKind.choices() + [("service", _("服务事项"))],
+                rates=rates, period=period, filters=filters, args=request.args)
 
 
 class LightPage:
