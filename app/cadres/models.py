@@ -90,6 +90,10 @@ class ActionOccurrence(TenantScoped, Timestamped, db.Model):
     visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # A photo or scan kept as evidence (minutes of a meeting, a sign-in sheet), in the storage
+    # of app.notices; its original file name for people.
+    attachment_key: Mapped[str | None] = mapped_column(String(200))
+    attachment_name: Mapped[str | None] = mapped_column(String(120))
 
     action = tenant_relationship("ActionOccurrence", "RequiredAction", "action_id")
     visit = tenant_relationship("ActionOccurrence", "Visit", "visit_id")

@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -72,14 +74,25 @@ def create_action(township, *, name: str, frequency: str, owner, unit_name: str 
     return action
 
 
+EVIDENCE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                  ".pdf": "application/pdf"}
+
+
 def record_occurrence(action: RequiredAction, actor, *, day: date, done: bool, note: str = "",
-                      visit=None, matter=None) -> ActionOccurrence:
+                      visit=None, matter=None, attachment: tuple[str, bytes] | None = None,
+                      storage=None) -> ActionOccurrence:
     """Tick this period's occurrence as done (with evidence) or missed.
 
-    A later entry for the same period corrects the earlier one.
+    Evidence is a note, a linked visit (走访, 下访 or 接访) or matter, or an attached photo or
+    scan (`attachment` = (file name, bytes)). A later entry for the same period corrects the
+    earlier one; an earlier attachment stays unless a new one is given.
     """
-    if done and not (note.strip() or visit or matter):
-        raise CadreError("完成须留下佐证：说明、关联的走访或事项。")
+    if attachment is not None:
+        suffix = Path(attachment[0]).suffix.lower()
+        if suffix not in EVIDENCE_TYPES or not attachment[1]:
+            raise CadreError("佐证附件须为照片（JPG、PNG）或 PDF。")
+    if done and not (note.strip() or visit or matter or attachment):
+        raise CadreError("完成须留下佐证：说明、关联的走访或事项，或附上照片、扫描件。")
     period = period_key(action.frequency, day)
     row = db.session.scalar(select(ActionOccurrence).where(
         ActionOccurrence.township_id == action.township_id,
@@ -93,6 +106,15 @@ def record_occurrence(action: RequiredAction, actor, *, day: date, done: bool, n
     row.visit_id = getattr(visit, "id", None)
     row.matter_id = getattr(matter, "id", None)
     row.recorded_by_id = actor.id
+    if attachment is not None:
+        if storage is None:
+            from app.notices.storage import storage as default_storage
+
+            storage = default_storage()
+        name, data = attachment
+        key = f"{action.township_id}/evidence/{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+        storage.put(key, data)
+        row.attachment_key, row.attachment_name = key, Path(name).name[:120]
     db.session.flush()
     return row
 

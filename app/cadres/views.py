@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -166,18 +168,44 @@ def tick(action_id):
     form.visit_id.choices = [("", "—")] + [(str(v.id), str(v.visited_on)) for v in visits]
     if form.validate_on_submit():
         visit = get_or_404(Visit, form.visit_id.data) if form.visit_id.data else None
+        upload = form.attachment.data
+        attachment = (upload.filename, upload.read()) if upload and upload.filename else None
         try:
             ops.record_occurrence(action, current_user, day=local_today(township),
                                   done=form.done.data == "yes", note=form.note.data or "",
-                                  visit=visit)
+                                  visit=visit, attachment=attachment)
         except ops.CadreError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
             flash(_("已记录“%(name)s”本期情况。", name=action.name), "success")
     else:
-        flash(_("请填写本期情况。"), "error")
+        errors = form.attachment.errors or [_("请填写本期情况。")]
+        flash(errors[0], "error")
     return redirect(request.form.get("back") or url_for(".actions"))
+
+
+@bp.route("/evidence/<uuid:occurrence_id>")
+@staff()
+def evidence(occurrence_id):
+    """An occurrence's attached photo or scan, for the township's staff."""
+    from pathlib import Path
+
+    from app.cadres.models import ActionOccurrence
+    from app.notices.storage import storage
+
+    row = get_or_404(ActionOccurrence, occurrence_id)
+    if not row.attachment_key:
+        abort(404)
+    try:
+        data = storage().get(row.attachment_key)
+    except FileNotFoundError:
+        abort(404)
+    mimetype = ops.EVIDENCE_TYPES.get(Path(row.attachment_key).suffix, "application/octet-stream")
+    name = quote(row.attachment_name or "evidence")
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{name}",
+        "Cache-Control": "private, max-age=3600"})
 
 
 # ---------------------------------------------------------------- commitments

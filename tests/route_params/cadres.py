@@ -16,9 +16,13 @@ def extend(town):
     for n in range(5):
         ops.add_question(t, kind="true_false", text=f"题{n}", options=[], answer=[0])
     town.objects.attempt = ops.draw_test(t, cadre, count=5)
+    town.objects.occurrence = ops.record_occurrence(
+        town.objects.action, cadre, day=date(2026, 11, 2), done=True,
+        attachment=("会议记录.jpg", b"\xff\xd8\xff minutes"))
 
 
 PARAMS = {
+    "occurrence_id": lambda town: town.objects.occurrence.id,
     "action_id": lambda town: town.objects.action.id,
     "commitment_id": lambda town: town.objects.commitment.id,
     "round_id": lambda town: town.objects.round.id,
