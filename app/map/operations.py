@@ -142,7 +142,8 @@ def pin_of(household: Household) -> HouseholdPin | None:
 
 @dataclass
 class Spot:
-    """One household as the map shows it."""
+    """One household as the map shows it (`household`: a row with id, head_name, address,
+    tags, phone and contact_cadre_id, or a Household)."""
 
     household: Household
     number: int
@@ -164,16 +165,20 @@ def spots(village: Village, today: date, household_ids=None) -> list[Spot]:
     """Every active household of the village, numbered in address order, with its pin and
     its figures for the layers: four queries whatever the number of households."""
     tid = village.township_id
-    query = select(Household).where(Household.township_id == tid,
-                                    Household.village_id == village.id,
-                                    Household.active.is_(True))
+    # Rows of the columns the map shows, not ORM objects: a thousand households in a few ms.
+    query = select(Household.id, Household.head_name, Household.address, Household.tags,
+                   Household.phone, Household.contact_cadre_id).where(
+        Household.township_id == tid, Household.village_id == village.id,
+        Household.active.is_(True))
     if household_ids is not None:
         query = query.where(Household.id.in_(list(household_ids)))
-    households = db.session.scalars(query.order_by(Household.address, Household.head_name)).all()
+    households = db.session.execute(query.order_by(Household.address, Household.head_name)).all()
     in_village = select(Household.id).where(Household.township_id == tid,
                                             Household.village_id == village.id)
-    pins = {p.household_id: p for p in db.session.scalars(select(HouseholdPin).where(
-        HouseholdPin.township_id == tid, HouseholdPin.household_id.in_(in_village)))}
+    # Columns, not objects: a thousand pins without the ORM's bookkeeping.
+    pins = {household_id: (x, y) for household_id, x, y in db.session.execute(
+        select(HouseholdPin.household_id, HouseholdPin.x, HouseholdPin.y).where(
+            HouseholdPin.township_id == tid, HouseholdPin.household_id.in_(in_village)))}
     last = dict(db.session.execute(
         select(Visit.household_id, func.max(Visit.visited_on))
         .where(Visit.township_id == tid, Visit.household_id.in_(in_village))
@@ -189,10 +194,9 @@ def spots(village: Village, today: date, household_ids=None) -> list[Spot]:
         counts[1] += due_on < today
     result = []
     for n, h in enumerate(households, start=1):
-        pin = pins.get(h.id)
+        x, y = pins.get(h.id, (None, None))
         counts = opened.get(h.id, (0, 0))
-        result.append(Spot(h, n, pin.x if pin else None, pin.y if pin else None,
-                           last.get(h.id), counts[0], counts[1]))
+        result.append(Spot(h, n, x, y, last.get(h.id), counts[0], counts[1]))
     return result
 
 

@@ -256,6 +256,8 @@
     }
     el.mapState = { map: map, rows: byId, markers: markers, startPlacing: startPlacing };
     document.documentElement.setAttribute("data-map-ready", String(rows.length));
+    // For the benchmark (bench/bench_map.py): when the map became usable, since navigation.
+    document.documentElement.setAttribute("data-map-ready-ms", String(Math.round(performance.now())));
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
