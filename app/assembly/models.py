@@ -3,7 +3,9 @@
 Anonymity of the jury is kept by the schema itself: a score row (`Score`) names the criticism and
 nothing about who gave it, and has no timestamp; whether a juror has scored a criticism is a
 separate mark (`ScoreMark`), also without a timestamp, so neither the pages nor a look at the
-database can pair a juror with a score. Ids are random (uuid4), so their order says nothing either.
+database can pair a juror with a score. Ids are random (uuid4), so their order says nothing either,
+and the score rows are written all at once in random order when the round is complete (see
+`Criticism.pending`), so neither does their place in the table.
 """
 
 from __future__ import annotations
@@ -209,6 +211,11 @@ class Criticism(TenantScoped, Timestamped, db.Model):
                                              nullable=False)
     # Paper sheets entered by the clerk for this criticism (not whose: anonymous).
     paper_sheets: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # Scores received while the round is still open: [{"values": {...}, "total": 81.0}, ...],
+    # each put at a random place. They become Score rows, in random order, once every juror
+    # present has scored or the round is closed, so the order of the Score rows on disk does
+    # not follow the order in which the jurors (whose marks are rows too) submitted them.
+    pending: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list, nullable=False)
     # Filled when the results are computed.
     final_score: Mapped[float | None] = mapped_column(Float)
     rank: Mapped[int | None] = mapped_column(Integer)

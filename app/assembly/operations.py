@@ -275,6 +275,10 @@ def set_attendance(juror: Juror, *, present: bool, on_paper: bool) -> Juror:
     if has_marks and on_paper:
         raise TransitionError("该评委已用手机评分，不能改为纸质评分。")
     juror.present, juror.on_paper = present, on_paper
+    assembly = db.session.get(Assembly, (juror.township_id, juror.assembly_id))
+    current = current_criticism(assembly)
+    if current is not None and current.pending and progress(current, assembly).complete:
+        _write_scores(current)  # the one we were waiting for has gone home
     return juror
 
 
@@ -411,10 +415,36 @@ def has_scored(juror: Juror, criticism: Criticism) -> bool:
         ScoreMark.juror_id == juror.id)))
 
 
+def _locked(criticism: Criticism) -> Criticism:
+    """The criticism row, locked until commit (two jurors' scores arrive at the same moment)."""
+    return db.session.scalars(
+        select(Criticism).where(Criticism.township_id == criticism.township_id,
+                                Criticism.id == criticism.id)
+        .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def _hold(criticism: Criticism, values: dict, total: float) -> None:
+    """Keep a score with the round's others, at a random place among them."""
+    pending = list(criticism.pending or [])
+    pending.insert(secrets.randbelow(len(pending) + 1), {"values": values, "total": total})
+    criticism.pending = pending
+
+
+def _write_scores(criticism: Criticism) -> None:
+    """The round is complete or closed: its held scores become Score rows, in random order."""
+    pending = list(criticism.pending or [])
+    secrets.SystemRandom().shuffle(pending)
+    for held in pending:
+        db.session.add(Score(township_id=criticism.township_id, criticism_id=criticism.id,
+                             values=held["values"], total=held["total"]))
+    criticism.pending = []
+    db.session.flush()
+
+
 def submit_score(juror: Juror, criticism: Criticism, assembly: Assembly, values: dict) -> None:
     """A juror's score from their phone: once per criticism, only while its round is open.
 
-    The mark and the score are two rows that share nothing but the criticism: see above.
+    The mark (this juror has scored) and the score share nothing but the criticism: see above.
     """
     if not juror.drawn or juror.assembly_id != assembly.id:
         raise TransitionError("此链接不是本次大会的评委链接。")
@@ -422,9 +452,10 @@ def submit_score(juror: Juror, criticism: Criticism, assembly: Assembly, values:
         raise TransitionError("您未登记到会，请向会务人员说明。")
     if juror.on_paper:
         raise TransitionError("您已登记为纸质评分，请在评分表上打分。")
+    clean, total = weighted_total(assembly, values)
+    criticism = _locked(criticism)
     if criticism.round_state != RoundState.OPEN:
         raise TransitionError("这条批评意见现在不在评分中。")
-    clean, total = weighted_total(assembly, values)
     try:
         with db.session.begin_nested():  # two taps at once: the unique mark lets one through
             db.session.add(ScoreMark(township_id=juror.township_id, criticism_id=criticism.id,
@@ -432,23 +463,26 @@ def submit_score(juror: Juror, criticism: Criticism, assembly: Assembly, values:
             db.session.flush()
     except IntegrityError:
         raise TransitionError("您已为这条批评意见打过分，不能重复打分。") from None
-    db.session.add(Score(township_id=juror.township_id, criticism_id=criticism.id,
-                         values=clean, total=total))
+    _hold(criticism, clean, total)
+    if progress(criticism, assembly).complete:
+        _write_scores(criticism)
     db.session.flush()
 
 
 def enter_paper_sheet(criticism: Criticism, assembly: Assembly, values: dict) -> None:
     """The clerk types in one paper sheet's scores for this criticism (the sheets carry no
     names); no more sheets than jurors present on paper."""
+    clean, total = weighted_total(assembly, values)
+    criticism = _locked(criticism)
     if criticism.round_state != RoundState.OPEN:
         raise TransitionError("这条批评意见现在不在评分中。")
     state = progress(criticism, assembly)
     if state.paper_done >= state.paper_expected:
         raise TransitionError("纸质评分表已全部录入（与到会的纸质评委人数相同）。")
-    clean, total = weighted_total(assembly, values)
     criticism.paper_sheets += 1
-    db.session.add(Score(township_id=criticism.township_id, criticism_id=criticism.id,
-                         values=clean, total=total))
+    _hold(criticism, clean, total)
+    if progress(criticism, assembly).complete:
+        _write_scores(criticism)
     db.session.flush()
 
 
@@ -456,7 +490,9 @@ def close_round(criticism: Criticism, assembly: Assembly, township, actor) -> Cr
     """The clerk ends the round: scores are final and shown; the criticism becomes a matter."""
     if criticism.round_state != RoundState.OPEN:
         raise TransitionError("这条批评意见现在不在评分中。")
+    criticism = _locked(criticism)
     criticism.round_state = RoundState.CLOSED.value
+    _write_scores(criticism)
     ensure_matter(criticism, assembly, township, actor)
     return criticism
 
@@ -541,6 +577,8 @@ def publish_results(assembly: Assembly, township, actor) -> list[Standing]:
         ensure_matter(c, assembly, township, actor)
     assembly.combine = method
     assembly.state = S.PUBLISHED.value
+    for juror in jurors_of(assembly, drawn=True):
+        juror.token = None  # the jurors' links were for the day: they expire now
     assembly.published_at = utcnow()
     return standings
 

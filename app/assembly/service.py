@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
+from app.service_models import (
+    NavEntry,
+    ServiceModel,
+    Tile,
+    add_overview_page,
+    register,
+    setting,
+)
 from app.service_tiles import open_matters_tile
 from app.tenancy import TenantBlueprint
 
@@ -25,6 +32,16 @@ class AssemblySettings:
 add_overview_page(bp, "assembly")
 
 
+def _tiles(township) -> list[Tile]:
+    """Open criticisms, and those whose reply is overdue (for the leaders to chase)."""
+    from app.assembly.operations import overdue
+    from app.matters.operations import local_today
+
+    late = len(overdue(township, local_today(township)))
+    return [*open_matters_tile(_l("批评在办事项"), "assembly")(township),
+            Tile(label=_l("批评逾期未答复"), value=str(late), endpoint="assembly.overdue")]
+
+
 MODEL = register(
     ServiceModel(
         key="assembly",
@@ -34,7 +51,7 @@ MODEL = register(
         settings_class=AssemblySettings,
         nav=(NavEntry(_l("有奖批评"), "assembly.assemblies"),),
         public_nav=(NavEntry(_l("有奖批评大会"), "assembly_public.index"),),
-        tiles=open_matters_tile(_l("批评在办事项"), "assembly"),
+        tiles=_tiles,
     )
 )
 

@@ -429,6 +429,8 @@ def jury_links(assembly_id):
     township = current_township()
     links = []
     for juror in ops.jurors_of(assembly, drawn=True):
+        if juror.token is None:  # expired with the results
+            continue
         url = url_for("assembly_public.juror", slug=township.slug, juror_token=juror.token,
                       _external=True)
         links.append((juror, url, qr_data_uri(url)))

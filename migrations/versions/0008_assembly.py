@@ -99,6 +99,7 @@ def upgrade():
     sa.Column('responsible_id', sa.Uuid(), nullable=True),
     sa.Column('round_state', sa.String(length=8), nullable=False),
     sa.Column('paper_sheets', sa.Integer(), nullable=False),
+    sa.Column('pending', JSONDoc, nullable=False),
     sa.Column('final_score', sa.Float(), nullable=True),
     sa.Column('rank', sa.Integer(), nullable=True),
     sa.Column('prize', sa.String(length=40), nullable=True),

@@ -133,9 +133,12 @@ def test_a_juror_scores_once_and_scores_stay_hidden_until_all_have(town):
     ops.submit_score(jurors[1], first, a, _points(a, 6, 6, 6))
     assert not ops.scores_visible(first, a)
     assert ops.progress(first, a).done == 2
+    # Held apart until the round is complete: no score row yet to line up against the marks.
+    assert ops.scores_of(first) == [] and len(first.pending) == 2
     ops.submit_score(jurors[2], first, a, _points(a, 10, 10, 10))
     assert ops.scores_visible(first, a)
     assert sorted(s.total for s in ops.scores_of(first)) == [60.0, 80.0, 100.0]
+    assert first.pending == []
     ops.close_round(first, a, town[0], town[1])
     with pytest.raises(TransitionError, match="不在评分中"):
         ops.submit_score(jurors[0], first, a, _points(a, 1, 1, 1))
@@ -186,6 +189,26 @@ def test_paper_sheets_count_for_jurors_on_paper_only(town):
     assert ops.scores_visible(first, a)
     with pytest.raises(TransitionError, match="已全部录入"):
         ops.enter_paper_sheet(first, a, _points(a, 9, 9, 9))
+
+
+def test_a_juror_leaving_completes_the_round(town):
+    a, jurors, (first, _) = _in_session(town)
+    ops.open_round(first, a)
+    ops.submit_score(jurors[0], first, a, _points(a, 5, 5, 5))
+    ops.submit_score(jurors[1], first, a, _points(a, 7, 7, 7))
+    ops.set_attendance(jurors[2], present=False, on_paper=False)
+    assert ops.scores_visible(first, a)
+    assert sorted(s.total for s in ops.scores_of(first)) == [50.0, 70.0]
+
+
+def test_links_expire_with_the_results(town):
+    t, admin, *_ = town
+    a, jurors, (first,) = _in_session(town, criticisms=1)
+    ops.open_round(first, a)
+    ops.close_round(first, a, t, admin)
+    ops.finish_scoring(a)
+    ops.publish_results(a, t, admin)
+    assert all(j.token is None for j in jurors)
 
 
 def test_absent_jurors_are_not_waited_for(town):
