@@ -203,3 +203,43 @@ def test_results_page_and_notice_after_publishing(app, client, town):
     text = re.sub(r"\s+", "", pdf_text(notice.data))  # a table cell may wrap the number
     assert "评选结果通报" in text and "一等奖" in text and number in text
     assert "王秀英" not in text
+
+
+def test_clerk_marks_a_paper_juror_and_enters_the_sheet(app, client, town):
+    t, admin, _ = town
+    a, jurors, c = _setup(app, town)
+    login(client, admin)
+    detail = client.get(f"{_base(t)}/assembly/assemblies/{a.id}")
+    token = csrf(detail.text)
+    # Chosen by hand this time: only the first name on the list.
+    drawn = client.post(f"{_base(t)}/assembly/assemblies/{a.id}/draw", data={
+        "csrf_token": token, "draw-csrf_token": csrf(detail.text), "draw-how": "chosen",
+        "chosen": [str(jurors[0].id), str(jurors[1].id)]})
+    assert drawn.status_code in (302, 422), drawn.text
+    with app.app_context():
+        bind_township(db.session, t.id)
+        jury = ops.jurors_of(db.session.get(Assembly, (t.id, a.id)), drawn=True)
+        assert len(jury) == 2 and {j.drawn_by for j in jury} == {"chosen"}
+        ops.start_session(db.session.get(Assembly, (t.id, a.id)))
+        db.session.commit()
+        paper_id, phone_token = jury[0].id, jury[1].token
+    client.post(f"{_base(t)}/assembly/assemblies/{a.id}/jurors/{paper_id}",
+                data={"csrf_token": token, "present": "y", "on_paper": "y", "back": "session"})
+    client.post(f"{_base(t)}/assembly/assemblies/{a.id}/criticisms/{c.id}/open",
+                data={"csrf_token": token})
+    screen = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session")
+    assert "纸质评分 1 人" in screen.text and "录入纸质评分表（第 1 张，共 1 张）" in screen.text
+    sheet = {"csrf_token": token, "accurate": "10", "sharp": "10", "constructive": "10"}
+    entered = client.post(f"{_base(t)}/assembly/assemblies/{a.id}/criticisms/{c.id}/paper",
+                          data=sheet)
+    assert entered.status_code == 302
+    again = client.post(f"{_base(t)}/assembly/assemblies/{a.id}/criticisms/{c.id}/paper",
+                        data=sheet)
+    assert again.status_code == 422 and "已全部录入" in again.text
+    juror = app.test_client()
+    url = f"{_base(t)}/assemblies/jury/{phone_token}"
+    juror.post(url, data={"csrf_token": csrf(juror.get(url).text), "criticism_id": str(c.id),
+                          "accurate": "5", "sharp": "5", "constructive": "5"})
+    round_part = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session?part=round",
+                            headers={"HX-Request": "true"})
+    assert "已评 2 / 2" in round_part.text and "50.0、100.0" in round_part.text
