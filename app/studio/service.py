@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
+from app.service_models import NavEntry, ServiceModel, register, setting
 from app.service_tiles import open_matters_tile
 from app.tenancy import TenantBlueprint
 
@@ -20,8 +20,6 @@ class StudioSettings:
     skip_holidays: bool = setting(True, _l("法定节假日不排班"))
 
 
-add_overview_page(bp, "studio")
-
 
 MODEL = register(
     ServiceModel(
@@ -31,6 +29,11 @@ MODEL = register(
         blueprint=bp,
         settings_class=StudioSettings,
         nav=(NavEntry(_l("党代表工作室"), "studio.index"),),
+        public_nav=(NavEntry(_l("党代表工作室"), "studio_public.studios"),),
         tiles=open_matters_tile(_l("工作室在办建议"), "studio"),
     )
 )
+
+
+# Staff pages live in their own module (a `views` module is the public blueprint, registered apart).
+from app.studio import staff_views as _staff_views  # noqa: E402,F401

@@ -1,0 +1,298 @@
+"""The studio's business: the duty rota, receptions and their cases, referral and reply, figures.
+
+Explicit arguments, no request state; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.matters import operations as ledger
+from app.matters.models import SATISFIED_RATINGS, Channel, Evaluation, Matter, State
+from app.studio.models import (
+    DutyAssignment,
+    DutySession,
+    HolidayRule,
+    MemberKind,
+    Reception,
+    ReceptionChannel,
+    Representative,
+    Studio,
+    StudioCase,
+)
+from app.townships.workdays import WorkCalendar
+
+
+class StudioError(ValueError):
+    """A step the rules do not allow; the message is for people."""
+
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def parse_pattern(text: str) -> list[dict]:
+    """'周六 09:00-11:30；周二 19:00-21:00' → the studio's opening pattern."""
+    pattern = []
+    for part in text.replace(";", "；").replace("，", "；").split("；"):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            day_word, hours = part.split()
+            start, end = (time.fromisoformat(h.strip()) for h in hours.replace("–", "-")
+                          .split("-"))
+            weekday = WEEKDAYS.index(day_word)
+        except ValueError as exc:
+            raise StudioError(f"看不懂“{part}”，请写成“周六 09:00-11:30”。") from exc
+        if end <= start:
+            raise StudioError(f"“{part}”的结束时间须晚于开始时间。")
+        pattern.append({"weekday": weekday, "start": start.strftime("%H:%M"),
+                        "end": end.strftime("%H:%M")})
+    if not pattern:
+        raise StudioError("请至少写一个开放时段，如“周六 09:00-11:30”。")
+    return pattern
+
+
+def pattern_text(pattern: list[dict]) -> str:
+    return "；".join(f"{WEEKDAYS[p['weekday']]} {p['start']}-{p['end']}" for p in pattern)
+
+
+def reps_of(studio: Studio) -> list[Representative]:
+    return list(db.session.scalars(select(Representative).where(
+        Representative.township_id == studio.township_id,
+        Representative.studio_id == studio.id, Representative.active.is_(True),
+        Representative.kind == MemberKind.REPRESENTATIVE.value).order_by(Representative.name)))
+
+
+def _duty_counts(studio: Studio) -> Counter:
+    rows = db.session.execute(
+        select(DutyAssignment.member_id, func.count())
+        .join(DutySession, (DutySession.township_id == DutyAssignment.township_id)
+              & (DutySession.id == DutyAssignment.session_id))
+        .where(DutySession.township_id == studio.township_id,
+               DutySession.studio_id == studio.id)
+        .group_by(DutyAssignment.member_id))
+    return Counter(dict(rows.all()))
+
+
+def generate_month(studio: Studio, month_start: date, reps_per_session: int,
+                   skip_holidays: bool = True) -> list[DutySession]:
+    """Sessions of one month from the opening pattern, with representatives by rotation.
+
+    Days off on the Chinese calendar (holidays and, for a weekday pattern, any day off) follow
+    the studio's rule: no session, or the next working day. Weekend patterns are the point of
+    a weekend studio, so ordinary weekends are kept; only public holidays move them.
+    Rotation is fair: whoever has had the fewest duties at this studio goes first (ties by
+    name), and nobody sits twice in one session. Generating a month again adds nothing twice.
+    """
+    from app.hall.models import DayType
+    from app.hall.operations import day_type
+
+    reps = reps_of(studio)
+    if not reps:
+        raise StudioError("工作室还没有党代表，无法排班。")
+    calendar = WorkCalendar.for_township(studio.township_id)
+    month_start = month_start.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
+    counts = _duty_counts(studio)
+    created = []
+    day = month_start
+    while day < month_end:
+        for opening in studio.pattern or []:
+            if day.weekday() != opening["weekday"]:
+                continue
+            held, moved_from = day, None
+            if skip_holidays and day_type(calendar, day) == DayType.HOLIDAY:
+                if studio.holiday_rule == HolidayRule.SKIP:
+                    continue
+                # The next working day that is not already a regular opening at that hour.
+                moved_from = day
+                held = day + timedelta(days=1)
+                while not calendar.is_workday(held) or any(
+                        o["weekday"] == held.weekday() and o["start"] == opening["start"]
+                        for o in studio.pattern):
+                    held += timedelta(days=1)
+            starts = time.fromisoformat(opening["start"])
+            exists = db.session.scalar(select(DutySession.id).where(
+                DutySession.township_id == studio.township_id,
+                DutySession.studio_id == studio.id, DutySession.day == held,
+                DutySession.starts_at == starts))
+            if exists:
+                continue
+            session = DutySession(township_id=studio.township_id, studio_id=studio.id, day=held,
+                                  starts_at=starts, ends_at=time.fromisoformat(opening["end"]),
+                                  moved_from=moved_from)
+            db.session.add(session)
+            db.session.flush()
+            chosen = sorted(reps, key=lambda r: (counts[r.id], r.name))[:reps_per_session]
+            for position, rep in enumerate(chosen):
+                counts[rep.id] += 1
+                db.session.add(DutyAssignment(township_id=studio.township_id,
+                                              session_id=session.id, position=position,
+                                              member_id=rep.id))
+            created.append(session)
+        day += timedelta(days=1)
+    db.session.flush()
+    return created
+
+
+def swap(assignment: DutyAssignment, replacement: Representative, note: str) -> None:
+    """Someone else sits this duty; the rota keeps who was due."""
+    if replacement.studio_id != assignment.session.studio_id:
+        raise StudioError("只能换成本工作室的党代表。")
+    taken = {a.member_id for a in assignment.session.assignments}
+    if replacement.id in taken:
+        raise StudioError(f"{replacement.name}已在这次值班中。")
+    if not note.strip():
+        raise StudioError("换班请写明原因。")
+    if assignment.swapped_from_id is None:
+        assignment.swapped_from_id = assignment.member_id
+    assignment.member_id = replacement.id
+    assignment.swap_note = note.strip()[:200]
+    db.session.flush()
+
+
+def sessions_between(studio: Studio, start: date, end: date) -> list[DutySession]:
+    return list(db.session.scalars(select(DutySession).where(
+        DutySession.township_id == studio.township_id, DutySession.studio_id == studio.id,
+        DutySession.day >= start, DutySession.day < end)
+        .order_by(DutySession.day, DutySession.starts_at)))
+
+
+# ---------------------------------------------------------------- receptions and cases
+
+def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: str = "",
+            suggestions: list[str], member: Representative | None = None,
+            session: DutySession | None = None, visitor_name: str | None = None,
+            visitor_phone: str | None = None, reply_workdays: int | None = None,
+            now=None) -> Reception:
+    """Register a reception; each suggestion or request becomes a matter (channel studio)."""
+    suggestions = [s.strip() for s in suggestions if s and s.strip()]
+    if not topic.strip():
+        raise StudioError("请填写接待主题。")
+    if not suggestions:
+        raise StudioError("请至少登记一条意见建议或诉求。")
+    reception = Reception(township_id=township.id, studio_id=studio.id,
+                          session_id=getattr(session, "id", None),
+                          member_id=getattr(member, "id", None),
+                          channel=ReceptionChannel(channel).value,
+                          visitor_name=(visitor_name or "").strip() or None,
+                          visitor_phone=(visitor_phone or "").strip() or None,
+                          topic=topic.strip(), said=said.strip())
+    db.session.add(reception)
+    db.session.flush()
+    for text in suggestions:
+        matter = ledger.create_matter(
+            township, channel=Channel.STUDIO, title=text[:120], actor=actor,
+            description=f"{topic.strip()}：{said.strip()}" if said.strip() else topic.strip(),
+            category="suggestion", contact_name=reception.visitor_name,
+            contact_phone=reception.visitor_phone, workdays=reply_workdays, now=now,
+            extra={"studio": studio.name, "received_by": getattr(member, "name", None)})
+        db.session.add(StudioCase(township_id=township.id, reception_id=reception.id,
+                                  matter_id=matter.id, member_id=getattr(member, "id", None)))
+    db.session.flush()
+    return reception
+
+
+def refer(case: StudioCase, actor, *, unit: str, due: date, centre=None) -> None:
+    """What the representative cannot solve goes to a department or centre, with a deadline."""
+    if not unit.strip() and centre is None:
+        raise StudioError("请填写转办的部门或中心。")
+    ledger.assign(case.matter, actor, centre=centre, unit_name=unit.strip() or None,
+                  commitment=f"请于{due:%Y年%m月%d日}前答复", commitment_due=due)
+    case.referred_to = unit.strip() or centre.name
+    case.referral_due = due
+    db.session.flush()
+
+
+def answer(case: StudioCase, actor, *, text: str, township) -> None:
+    """The answer to the visitor, by the representative or the department referred to."""
+    ledger.reply(case.matter, actor, public_text=text, township=township)
+
+
+def cases_of(studio: Studio) -> list[StudioCase]:
+    return list(db.session.scalars(
+        select(StudioCase).join(Reception, (Reception.township_id == StudioCase.township_id)
+                                & (Reception.id == StudioCase.reception_id))
+        .where(StudioCase.township_id == studio.township_id, Reception.studio_id == studio.id)
+        .order_by(StudioCase.created_at.desc())))
+
+
+# ---------------------------------------------------------------- figures
+
+ANSWERED = (State.REPLIED.value, State.CLOSED.value)
+
+
+@dataclass(frozen=True)
+class StudioFigures:
+    name: str
+    sessions: int
+    visitors: int
+    suggestions: int
+    referred: int
+    replied: int
+    on_time: int
+    rated: int
+    satisfied: int
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def reply_rate(self) -> float | None:
+        return self._rate(self.replied, self.suggestions)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.on_time, self.replied)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+
+def figures(studio: Studio, today: date, member: Representative | None = None) -> StudioFigures:
+    """Sessions held, visitors, suggestions, referred, replied (on time), satisfaction — for the
+    studio, or for one representative (the sessions they sat, what they received)."""
+    tid = studio.township_id
+    sessions = select(func.count()).select_from(DutySession).where(
+        DutySession.township_id == tid, DutySession.studio_id == studio.id,
+        DutySession.day <= today)
+    receptions = select(func.count()).select_from(Reception).where(
+        Reception.township_id == tid, Reception.studio_id == studio.id)
+    cases = (select(StudioCase.id, StudioCase.referred_to, Matter.state, Matter.replied_at,
+                    Matter.due_on, Matter.id)
+             .join(Reception, (Reception.township_id == StudioCase.township_id)
+                   & (Reception.id == StudioCase.reception_id))
+             .join(Matter, (Matter.township_id == StudioCase.township_id)
+                   & (Matter.id == StudioCase.matter_id))
+             .where(StudioCase.township_id == tid, Reception.studio_id == studio.id))
+    if member is not None:
+        sessions = sessions.join(DutyAssignment, (
+            DutyAssignment.township_id == DutySession.township_id)
+            & (DutyAssignment.session_id == DutySession.id)).where(
+            DutyAssignment.member_id == member.id)
+        receptions = receptions.where(Reception.member_id == member.id)
+        cases = cases.where(StudioCase.member_id == member.id)
+    rows = db.session.execute(cases).all()
+    replied = [r for r in rows if r.state in ANSWERED]
+    on_time = [r for r in replied if r.replied_at is not None and
+               r.replied_at.date() <= r.due_on]
+    matter_ids = [r[5] for r in rows]
+    satisfied_values = [r.value for r in SATISFIED_RATINGS]
+    ratings = db.session.execute(
+        select(Evaluation.rating).where(Evaluation.township_id == tid,
+                                        Evaluation.matter_id.in_(matter_ids))).scalars().all() \
+        if matter_ids else []
+    return StudioFigures(
+        name=member.name if member is not None else studio.name,
+        sessions=db.session.scalar(sessions) or 0, visitors=db.session.scalar(receptions) or 0,
+        suggestions=len(rows), referred=sum(1 for r in rows if r.referred_to),
+        replied=len(replied), on_time=len(on_time), rated=len(ratings),
+        satisfied=sum(1 for r in ratings if r in satisfied_values))

@@ -1,0 +1,34 @@
+"""Reminders for representatives: you are on duty at the studio tomorrow."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.studio.models import DutyAssignment, DutySession, Representative
+
+
+def sweep(township, today: date) -> int:
+    """Remind each representative with an account, once, the day before their duty."""
+    from app.notices.reminders import notify
+
+    if not township.service_enabled("studio"):
+        return 0
+    rows = db.session.execute(
+        select(DutyAssignment, DutySession, Representative)
+        .join(DutySession, (DutySession.township_id == DutyAssignment.township_id)
+              & (DutySession.id == DutyAssignment.session_id))
+        .join(Representative, (Representative.township_id == DutyAssignment.township_id)
+              & (Representative.id == DutyAssignment.member_id))
+        .where(DutyAssignment.township_id == township.id,
+               DutySession.day == today + timedelta(days=1),
+               Representative.user_id.is_not(None))).all()
+    sent = 0
+    for assignment, session, rep in rows:
+        message = (f"明天（{session.day:%m月%d日}）{session.starts_at:%H:%M}–"
+                   f"{session.ends_at:%H:%M} 您在{session.studio.name}值班接待。")
+        sent += notify(township, rep.user_id, occasion=f"studio-duty:{assignment.id}",
+                       message=message, link=f"/t/{township.slug}/studio/{session.studio_id}")
+    return sent
