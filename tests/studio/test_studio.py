@@ -189,3 +189,22 @@ def test_staff_register_a_reception_and_generate_the_rota_over_http(app, client)
         assert len(matters) == 2 and {m.contact_name for m in matters} == {None}
         assert db.session.scalar(select(DutySession.day).order_by(DutySession.day)) == \
             date(2026, 12, 5)
+
+
+def test_the_monthly_rota_poster_lists_every_session_and_who_is_on_duty(studio):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.notices import kinds
+    from app.notices.pdf import render_pdf
+
+    t, row, reps = studio
+    ops.generate_month(row, date(2026, 11, 1), reps_per_session=1)
+    entry = kinds.get("studio_rota")
+    pdf = render_pdf(entry.template, township=t,
+                     **entry.build_context(t, f"{row.id}:2026-11"))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "东城党代表工作室" in text and "值班表" in text
+    for rep in reps:  # four Thursdays, four representatives, one each
+        assert rep.name in text
