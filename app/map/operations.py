@@ -24,6 +24,7 @@ from app.models import utcnow
 # door on a phone or an A4 print, and a few hundred kilobytes instead of several megabytes.
 MAX_SIDE = 2400
 JPEG_QUALITY = 80
+MAX_PIXELS = 60_000_000  # a 50-megapixel phone photo passes; a forged header does not
 # A blank sheet is A4 landscape in proportion.
 BLANK_SIZE = (1400, 990)
 
@@ -52,11 +53,16 @@ def _prepare_image(data: bytes) -> tuple[bytes, int, int]:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
         image = Image.open(io.BytesIO(data))
+        # Checked before decoding: a small file may claim a huge picture (a decompression bomb).
+        if image.width * image.height > MAX_PIXELS:
+            raise MapError("图片过大，请缩小后再上传。")
         image.load()
+    except Image.DecompressionBombError as exc:
+        raise MapError("图片过大，请缩小后再上传。") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, MapError):
+            raise
         raise MapError("无法识别该图片，请上传 JPG 或 PNG 格式的地图照片或扫描件。") from exc
-    if image.width * image.height > 60_000_000:
-        raise MapError("图片过大，请缩小后再上传。")
     image = ImageOps.exif_transpose(image)  # phone photos carry their rotation in EXIF
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")

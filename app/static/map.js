@@ -105,7 +105,13 @@
         box.appendChild(span);
       });
     }
+    var tagField = tagSelect && tagSelect.closest(".field");
+    function showTagChoice() {
+      if (tagField) tagField.hidden = currentLayer() !== "tags";  // it only matters there
+    }
+    showTagChoice();
     function recolour() {
+      showTagChoice();
       rows.forEach(function (r) { if (markers[r[0]]) markers[r[0]].setStyle({ fillColor: colourOf(r) }); });
       drawLegend();
       if (window.history && history.replaceState) {
@@ -172,6 +178,8 @@
           if (li) li.parentNode.removeChild(li);
           var count = document.getElementById("unplaced-count");
           if (count) count.textContent = Math.max(0, (+count.textContent || 0) - 1);
+          var placedCount = document.getElementById("placed-count");
+          if (placedCount) placedCount.textContent = (+placedCount.textContent || 0) + 1;
         }
         say(text("saved", r[2]));
         el.setAttribute("data-last-saved", id);

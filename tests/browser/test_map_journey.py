@@ -137,6 +137,7 @@ def test_map_placing_layers_visit_and_hand_over_on_a_phone(live_server, phone, t
                                                               str(household.id))
     page.get_by_role("button", name="完成").click()
     expect(page.locator("#unplaced-count")).to_have_text("1")
+    expect(page.locator("#placed-count")).to_have_text("3")
     _shot(page, "map-placed")
     with app.app_context():
         bind_township(db.session, t.id)
@@ -154,6 +155,11 @@ def test_map_placing_layers_visit_and_hand_over_on_a_phone(live_server, phone, t
     colour = page.evaluate("(id) => document.getElementById('village-map').mapState"
                            ".markers[id].options.fillColor", str(homes[1].id))
     assert colour == "#c62828"
+    expect(page.locator("select[name=tag]")).to_be_hidden()  # only for the tags layer
+    page.get_by_role("radio", name="标签").check()
+    expect(page.locator("select[name=tag]")).to_be_visible()
+    page.locator("select[name=tag]").select_option("独居老人")
+    expect(page.locator("#legend")).to_contain_text("独居老人")
     page.get_by_label("联户干部", exact=True).check()
     expect(page.locator("#legend")).to_contain_text("张老干部")
     page.get_by_label("距上次走访").check()

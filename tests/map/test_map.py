@@ -214,6 +214,7 @@ def test_the_map_page_carries_every_household_for_the_script_safely(pages):
     assert rows["赵大爷"][8] == [0]  # 低保 is the first tag
     assert rows["赵大爷"][4] is None  # not yet placed
     assert "尚未标注的农户" in html and 'id="village-map"' in html
+    assert '已标注 <span id="placed-count">0</span> 户' in html
 
 
 def _form_token(html: str) -> str:
@@ -338,3 +339,41 @@ def test_a_cadre_may_look_but_not_hand_over_or_replace_the_map(pages, app):
     assert client.get(base).status_code == 200
     assert client.get(f"{base}/handover").status_code == 403
     assert client.get(f"{base}/sheet").status_code == 403
+
+
+def test_a_picture_too_large_to_open_is_refused_before_it_is_decoded(town):
+    t, v, admin, *_ = town
+    out = io.BytesIO()
+    Image.new("1", (10000, 7000)).save(out, "PNG")  # a few kilobytes, 70 million pixels
+    with pytest.raises(ops.MapError, match="图片过大"):
+        ops.set_sheet(t, admin, v, image=out.getvalue())
+
+
+def test_the_township_overview_counts_households_placed_and_sheets(pages):
+    client, base, (t, v, admin, old, new, other, homes) = pages
+    ops.set_sheet(t, admin, v, image=None)
+    ops.place(t, admin, homes[0], 0.1, 0.1)
+    factories.village(t, "没图村")
+    db.session.commit()
+    stats = ops.village_stats(t)
+    assert (stats[v.id].households, stats[v.id].placed, stats[v.id].has_sheet) == (3, 1, True)
+    html = client.get(f"/t/{t.slug}/map/").text
+    assert "石门村" in html and "没图村" in html and "未上传" in html
+
+
+def test_the_plain_view_colours_pins_by_the_chosen_layer(pages):
+    client, base, (t, v, admin, old, new, other, homes) = pages
+    ops.set_sheet(t, admin, v, image=None)
+    for h in homes:
+        ops.place(t, admin, h, 0.5, 0.5)
+    late = factories.matter(t, title="超期", household=homes[2])
+    late.due_on = local_today(t) - timedelta(days=3)
+    db.session.commit()
+    html = client.get(f"{base}/plain?layer=matters").text
+    pins = re.findall(r'background:(#[0-9a-f]{6})" href="[^"]+/households/([0-9a-f-]+)"', html)
+    colours = {hid: colour for colour, hid in pins}
+    assert colours[str(homes[2].id)] == "#c62828" and colours[str(homes[0].id)] == layers.GREY
+    tagged = client.get(f"{base}/plain?layer=tags&tag=低保").text
+    pins = dict((hid, c) for c, hid in re.findall(
+        r'background:(#[0-9a-f]{6})" href="[^"]+/households/([0-9a-f-]+)"', tagged))
+    assert pins[str(homes[0].id)] != layers.GREY and pins[str(homes[1].id)] == layers.GREY
