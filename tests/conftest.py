@@ -117,3 +117,10 @@ def login(client, user) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id if hasattr(user, "id") else user)
         session["_fresh"] = True
+
+
+def csrf(html: str) -> str:
+    """The CSRF token of a rendered page (from a form's hidden field)."""
+    import re
+
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.tenancy import bind_township
 from app.townships.models import Township
 from tests import factories
+from tests.conftest import csrf as _csrf
 from tests.conftest import login
 
 
@@ -24,9 +25,6 @@ def town(app):
         db.session.commit()
         return t, admin
 
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
 def test_healthz_reports_database_and_jobs(client):
@@ -181,11 +179,14 @@ def test_navigation_follows_role_and_service_models(app, client, town):
     with app.app_context():
         bind_township(db.session, t.id)
         cadre_id = factories.user(t, Role.CADRE).id
+        rep_id = factories.user(t, Role.PARTY_REP).id
         db.session.commit()
-    login(client, cadre_id)
+    login(client, rep_id)
     page = client.get(f"/t/{t.slug}/dashboard").get_data(as_text=True)
     assert "乡镇设置" not in page
     assert "党代表工作室" in page and "有奖批评" not in page
+    login(client, cadre_id)  # the studio's pages are not a cadre's
+    assert "党代表工作室" not in client.get(f"/t/{t.slug}/dashboard").get_data(as_text=True)
     login(client, admin)
     assert "乡镇设置" in client.get(f"/t/{t.slug}/dashboard").get_data(as_text=True)
 

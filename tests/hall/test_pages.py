@@ -18,11 +18,7 @@ from app.hall.models import Booking, OpeningMode
 from app.matters.models import Evaluation, Matter
 from app.tenancy import bind_township
 from tests import factories
-from tests.conftest import login
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+from tests.conftest import csrf, login
 
 
 @pytest.fixture

@@ -21,11 +21,10 @@ def test_board_is_served_from_the_cache_until_a_matter_changes(app, client):
         bind_township(db.session, None)
     url = f"/t/{t.slug}/board"
     assert "村口路灯不亮" in client.get(url).text
-    with app.app_context():
-        # Written past the ORM: nothing tells the cache, so the board still shows the old title.
-        with db.engine.begin() as conn:
-            conn.execute(update(Matter.__table__).where(Matter.__table__.c.id == matter.id)
-                         .values(title="改过的标题"))
+    # Written past the ORM: nothing tells the cache, so the board still shows the old title.
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(update(Matter.__table__).where(Matter.__table__.c.id == matter.id)
+                     .values(title="改过的标题"))
     assert "村口路灯不亮" in client.get(url).text
     assert "改过的标题" not in client.get(url).text
     # Another filter is another entry, rendered fresh.

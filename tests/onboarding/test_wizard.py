@@ -4,7 +4,6 @@ the finish that loads the township all-or-nothing."""
 from __future__ import annotations
 
 import io
-import re
 import tarfile
 
 import pytest
@@ -16,7 +15,7 @@ from app.households.models import Village
 from app.tenancy import bind_township
 from app.townships.models import Township
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf, login
 
 CSV = {
     "provinces": "code,name\n12,\"天津市\"\n13,\"河北省\"\n",
@@ -50,9 +49,6 @@ def divisions(app, tmp_path, monkeypatch):
     assert count == 10
     return tmp_path
 
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
 def test_division_index_walks_down_to_villages(app, divisions):

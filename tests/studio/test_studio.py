@@ -3,7 +3,6 @@ suggestions become matters, referral and reply, the reply rate, the reminder and
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import date, timedelta
 
@@ -17,7 +16,7 @@ from app.studio import operations as ops
 from app.studio.models import DutySession, HolidayRule, Representative, Studio
 from app.tenancy import bind_township
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf, login
 
 
 @pytest.fixture
@@ -119,9 +118,6 @@ def test_reps_on_duty_are_reminded_the_day_before(studio):
     note = db.session.scalar(select(Notification))
     assert "值班接待" in note.message and note.user_id == user.id
 
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
 def test_online_suggestion_without_an_account_and_the_public_page(app, client):
