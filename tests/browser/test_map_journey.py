@@ -105,6 +105,12 @@ def test_map_placing_layers_visit_and_hand_over_on_a_phone(live_server, phone, t
     expect(page.locator("#unplaced-count")).to_have_text("4")
     expect(page.locator("#village-map img.leaflet-image-layer")).to_have_count(1)
     _shot(page, "map-uploaded")
+    # Reached through the site's boosted links too (htmx swaps the page in; the map still starts).
+    page.goto(f"{base}/")
+    expect(page.locator("html[data-map-ready]")).to_have_count(0)
+    page.get_by_role("link", name="石门村").click()
+    expect(page.locator("html[data-map-ready='4']")).to_have_count(1)
+    expect(page.locator("#village-map .leaflet-control-zoom")).to_have_count(1)
 
     # Place the first household by dragging its pin to the door.
     first = str(homes[0].id)
