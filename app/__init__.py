@@ -133,7 +133,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale())}
+        from flask import g
+
+        # Pages under /t/<slug>/ carry their township's name in the header even when the view
+        # does not pass it (a view's own `township` wins).
+        return {"current_locale": str(get_locale()), "township": g.get("township")}
 
 
 def _register_errors(app: Flask) -> None:

@@ -99,9 +99,28 @@ DEFAULT_RULES: dict[str, ChannelRule] = {
 CLOSEOUT_CHOICES = ("on_reply", "manual", "satisfied")
 
 
+# A service model's settings may name the reply time and the revisit of its channel.
+CHANNEL_MODELS = {Channel.HALL: "one_stop", Channel.PROXY: "proxy", Channel.STUDIO: "studio",
+                  Channel.ASSEMBLY: "assembly"}
+
+
+def _model_rule(township, channel: Channel, base: ChannelRule) -> ChannelRule:
+    from app.service_models import REGISTRY
+
+    model = REGISTRY.get(CHANNEL_MODELS.get(channel, ""))
+    if model is None or not township.service_enabled(model.key):
+        return base
+    settings = model.settings_for(township)
+    return ChannelRule(
+        workdays=getattr(settings, "reply_workdays", base.workdays),
+        closeout=base.closeout,
+        revisit_after_days=getattr(settings, "revisit_after_days", base.revisit_after_days))
+
+
 def channel_rule(township, channel: str) -> ChannelRule:
-    """The township's rule for a channel: its settings over the defaults."""
-    base = DEFAULT_RULES[Channel(channel)]
+    """The township's rule for a channel: the rules page over the service model's settings over
+    the defaults."""
+    base = _model_rule(township, Channel(channel), DEFAULT_RULES[Channel(channel)])
     own = (township.settings or {}).get("channels", {}).get(channel, {})
     closeout = own.get("closeout", base.closeout)
     if closeout not in CLOSEOUT_CHOICES:
