@@ -383,6 +383,13 @@ def handover(village_id):
             village = get_or_404(Village, village_id)
             form.to_cadre.errors = [*form.to_cadre.errors, str(error)]
         else:
+            from app.notices.reminders import notify
+
+            notify(township, taking.id, occasion=f"map-handover:{record.id}",
+                   message=_("您已接手%(v)s的联系户（%(n)s 户，由%(who)s交出），请查看交接资料。",
+                             v=village.name, n=len(record.moved["households"]),
+                             who=leaving.name),
+                   link=url_for("map.handover_record", handover_id=record.id))
             db.session.commit()
             flash(_("交接已完成并记录，请打印交接资料交给接手的干部。"), "success")
             return redirect(url_for("map.handover_record", handover_id=record.id))

@@ -322,6 +322,10 @@ def test_hand_over_through_the_page_and_print_the_pack(pages):
     assert done.status_code == 302
     record = db.session.scalar(select(Handover))
     assert done.headers["Location"].endswith(f"/map/handovers/{record.id}")
+    from app.notices.models import Notification
+
+    note = db.session.scalar(select(Notification).where(Notification.user_id == new.id))
+    assert "石门村" in note.message and note.link.endswith(f"/map/handovers/{record.id}")
     page = client.get(done.headers["Location"]).text
     assert "张老干部" in page and "李新干部" in page and "联系户 2 户" in page
     pdf = client.get(f"/t/{t.slug}/map/handovers/{record.id}/pack.pdf")
