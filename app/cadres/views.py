@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -655,19 +656,47 @@ def bulletin():
                    villages=reports.village_bulletin(township, period, today))
 
 
-@bp.route("/reports.pdf")
+@bp.route("/reports.pdf", methods=["POST"])
 @staff(*SUPERVISORS)
 def bulletin_pdf():
-    from app.notices.pdf import render_pdf
+    """Ask the document machinery (a job) for the bulletin's PDF, then follow its progress."""
+    from app.notices.operations import request_document
 
     township = current_township()
-    kind, day, period = _period()
+    kind = "month" if request.form.get("period") == "month" else "week"
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        day = local_today(township)
+    doc = request_document(township, kind="cadre_bulletin",
+                           subject_id=f"{kind}:{day.isoformat()}", actor=current_user)
+    db.session.commit()
+    return redirect(url_for("notices.document", document_id=doc.id))
+
+
+def bulletin_context(township, subject_id, progress=None) -> dict:
+    """The weekly bulletin or monthly assessment of the period holding a day (a document kind)."""
+    kind, day_text = str(subject_id).split(":")
+    day = date.fromisoformat(day_text)
+    period = reports.Period.month_of(day) if kind == "month" else reports.Period.week_of(day)
     today = local_today(township)
-    pdf = render_pdf("cadre_bulletin.html", township=township, kind=kind, period=period,
-                     cadres=reports.cadre_bulletin(township, period, today),
-                     villages=reports.village_bulletin(township, period, today))
-    return pdf, 200, {"Content-Type": "application/pdf",
-                      "Content-Disposition": f"inline; filename=bulletin-{period.start}.pdf"}
+    return {"kind": kind, "period": period,
+            "cadres": reports.cadre_bulletin(township, period, today),
+            "villages": reports.village_bulletin(township, period, today),
+            "source": {"kind": kind, "period": period.label}}
+
+
+def _register_documents() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.notices.documents import LEADERS
+    from app.notices.kinds import register
+
+    register("cadre_bulletin", template="cadre_bulletin.html", build_context=bulletin_context,
+             permission=LEADERS.allows, label=_l("干部履职通报"))
+
+
+_register_documents()
 
 
 @bp.route("/contact-points", methods=["GET", "POST"])

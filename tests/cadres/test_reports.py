@@ -102,3 +102,37 @@ def test_units_are_compared_with_their_class_targets(town):
     village = figures["东村"]
     assert village.received == 0 and village.figures["resolution"] is None
     assert village.target is None and not village.below("resolution")
+
+
+def test_the_bulletin_pdf_is_a_document_made_by_a_job(app, client):
+    """A leader asks for the week's bulletin; the document machinery renders and stores it."""
+    import io
+
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    from app.notices.models import Document
+    from tests.conftest import csrf, login
+
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township()
+        bind_township(db.session, t.id)
+        factories.user(t, Role.CADRE, name="张卫东")
+        leader = factories.user(t, Role.LEADER, name="刘书记")
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, leader)
+    page = client.get(f"/t/{t.slug}/cadres/reports?period=week&day=2026-11-18")
+    asked = client.post(f"/t/{t.slug}/cadres/reports.pdf",
+                        data={"csrf_token": csrf(page.text), "period": "week",
+                              "day": "2026-11-18"})
+    assert asked.status_code == 302 and "/notices/documents/" in asked.headers["Location"]
+    with app.app_context():
+        bind_township(db.session, t.id)
+        doc = db.session.scalar(select(Document).where(Document.kind == "cadre_bulletin"))
+        assert doc.subject_id == "week:2026-11-18"
+    download = client.get(asked.headers["Location"] + "/download")
+    assert download.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.data)).pages)
+    assert "张卫东" in text
