@@ -23,12 +23,22 @@ class StudioForm(FlaskForm):
     holiday_rule = SelectField(_l("遇法定节假日"), choices=HolidayRule.choices)
 
 
+class StudioEditForm(StudioForm):
+    active = BooleanField(_l("开放中（取消后不再排班，也不在公开页面显示）"))
+
+
 class MemberForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=40)])
     kind = SelectField(_l("身份"), choices=MemberKind.choices)
     level = SelectField(_l("党代表层级"), choices=RepLevel.choices)
     phone = StringField(_l("联系电话"), validators=[Optional(), MOBILE])
     intro = TextAreaField(_l("简介"), validators=[Optional(), Length(max=500)])
+    user_id = SelectField(_l("关联账号（党代表角色）"), validators=[Optional()],
+                          description=_l("关联后，本人可登记接待，并在值班前一天收到提醒。"))
+
+
+class MemberEditForm(MemberForm):
+    active = BooleanField(_l("在任（取消后不再排班）"))
 
 
 class RotaForm(FlaskForm):
@@ -58,8 +68,9 @@ class ReceptionForm(FlaskForm):
 
 
 class ReferForm(FlaskForm):
-    unit = StringField(_l("转办部门或中心"), validators=[DataRequired(_l("请填写转办的部门。")),
-                                                       Length(max=80)])
+    centre_id = SelectField(_l("转办中心"), validators=[Optional()])
+    unit = StringField(_l("转办部门或中心"), validators=[Optional(), Length(max=80)],
+                       description=_l("不是镇便民服务中心的部门，写部门名称。"))
     due = DateField(_l("答复期限"), validators=[DataRequired(_l("请填写答复期限。"))])
 
 

@@ -5,10 +5,13 @@ Explicit arguments, no request state; the caller commits.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
+from zoneinfo import ZoneInfo
 
+import chinese_calendar
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -25,6 +28,7 @@ from app.studio.models import (
     Studio,
     StudioCase,
 )
+from app.townships.models import Township
 from app.townships.workdays import WorkCalendar
 
 
@@ -35,24 +39,32 @@ class StudioError(ValueError):
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
+_OPENING = re.compile(
+    r"^(?:周|星期)([一二三四五六日天])\s*(\d{1,2})[:：](\d{2})\s*[-–—~～至到]\s*(\d{1,2})[:：](\d{2})$")
+
+
 def parse_pattern(text: str) -> list[dict]:
-    """'周六 09:00-11:30；周二 19:00-21:00' → the studio's opening pattern."""
+    """'周六 09:00-11:30；周二 19:00-21:00' → the studio's opening pattern (Monday is 0).
+
+    Written the way people write it: 星期六 or 周六, 9:00 or 09：00, a dash, 至 or ～.
+    """
     pattern = []
-    for part in text.replace(";", "；").replace("，", "；").split("；"):
+    for part in re.split(r"[;；,，\n]", text or ""):
         part = part.strip()
         if not part:
             continue
+        found = _OPENING.match(part)
         try:
-            day_word, hours = part.split()
-            start, end = (time.fromisoformat(h.strip()) for h in hours.replace("–", "-")
-                          .split("-"))
-            weekday = WEEKDAYS.index(day_word)
+            if found is None:
+                raise ValueError(part)
+            day_word, h1, m1, h2, m2 = found.groups()
+            start, end = time(int(h1), int(m1)), time(int(h2), int(m2))
         except ValueError as exc:
             raise StudioError(f"看不懂“{part}”，请写成“周六 09:00-11:30”。") from exc
         if end <= start:
             raise StudioError(f"“{part}”的结束时间须晚于开始时间。")
-        pattern.append({"weekday": weekday, "start": start.strftime("%H:%M"),
-                        "end": end.strftime("%H:%M")})
+        pattern.append({"weekday": "一二三四五六日".index(day_word.replace("天", "日")),
+                        "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
     if not pattern:
         raise StudioError("请至少写一个开放时段，如“周六 09:00-11:30”。")
     return pattern
@@ -69,6 +81,40 @@ def reps_of(studio: Studio) -> list[Representative]:
         Representative.kind == MemberKind.REPRESENTATIVE.value).order_by(Representative.name)))
 
 
+def party_rep_accounts(township_id) -> list:
+    """Accounts holding the party_rep role in the township: who a member can be linked to."""
+    from app.accounts.models import Role, RoleGrant, User
+
+    return list(db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.township_id == township_id, RoleGrant.role == Role.PARTY_REP.value)
+        .distinct().order_by(User.name)))
+
+
+def link_account(member: Representative, user_id) -> None:
+    """Link a member to a party_rep account of the township (or unlink with None)."""
+    if user_id in (None, ""):
+        member.user_id = None
+        return
+    accounts = {str(u.id): u for u in party_rep_accounts(member.township_id)}
+    if str(user_id) not in accounts:
+        raise StudioError("只能关联本镇具有党代表角色的账号。")
+    member.user_id = accounts[str(user_id)].id
+
+
+def duties_of_user(township_id, user_id, start: date, limit: int = 8) -> list[DutyAssignment]:
+    """The coming duties of whoever is linked to this account, at any studio of the township."""
+    return list(db.session.scalars(
+        select(DutyAssignment)
+        .join(DutySession, (DutySession.township_id == DutyAssignment.township_id)
+              & (DutySession.id == DutyAssignment.session_id))
+        .join(Representative, (Representative.township_id == DutyAssignment.township_id)
+              & (Representative.id == DutyAssignment.member_id))
+        .where(DutyAssignment.township_id == township_id, Representative.user_id == user_id,
+               DutySession.day >= start)
+        .order_by(DutySession.day, DutySession.starts_at).limit(limit)))
+
+
 def _duty_counts(studio: Studio) -> Counter:
     rows = db.session.execute(
         select(DutyAssignment.member_id, func.count())
@@ -78,6 +124,18 @@ def _duty_counts(studio: Studio) -> Counter:
                DutySession.studio_id == studio.id)
         .group_by(DutyAssignment.member_id))
     return Counter(dict(rows.all()))
+
+
+def is_holiday(calendar: WorkCalendar, day: date) -> bool:
+    """A public holiday (not an ordinary weekend): the library names it (国庆, 春节 …), or the
+    township took a weekday off. Make-up working days (调休) are working days, never holidays."""
+    if calendar.is_workday(day):
+        return False
+    try:
+        _, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        name = None
+    return bool(name) or day.weekday() < 5
 
 
 def generate_month(studio: Studio, month_start: date, reps_per_session: int,
@@ -90,9 +148,8 @@ def generate_month(studio: Studio, month_start: date, reps_per_session: int,
     Rotation is fair: whoever has had the fewest duties at this studio goes first (ties by
     name), and nobody sits twice in one session. Generating a month again adds nothing twice.
     """
-    from app.hall.models import DayType
-    from app.hall.operations import day_type
-
+    if not studio.active:
+        raise StudioError("工作室已停用，不能排班。")
     reps = reps_of(studio)
     if not reps:
         raise StudioError("工作室还没有党代表，无法排班。")
@@ -107,7 +164,7 @@ def generate_month(studio: Studio, month_start: date, reps_per_session: int,
             if day.weekday() != opening["weekday"]:
                 continue
             held, moved_from = day, None
-            if skip_holidays and day_type(calendar, day) == DayType.HOLIDAY:
+            if skip_holidays and is_holiday(calendar, day):
                 if studio.holiday_rule == HolidayRule.SKIP:
                     continue
                 # The next working day that is not already a regular opening at that hour.
@@ -199,13 +256,23 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
     return reception
 
 
-def refer(case: StudioCase, actor, *, unit: str, due: date, centre=None) -> None:
-    """What the representative cannot solve goes to a department or centre, with a deadline."""
-    if not unit.strip() and centre is None:
+def refer(case: StudioCase, actor, *, unit: str = "", due: date, centre=None,
+          today: date | None = None) -> None:
+    """What the representative cannot solve goes to a department or centre, with a deadline.
+
+    The matter is assigned (the ledger keeps the event); the case keeps whom it went to and by
+    when they must answer, for the referral badge and the reply notice.
+    """
+    unit = (unit or "").strip()
+    if not unit and centre is None:
         raise StudioError("请填写转办的部门或中心。")
-    ledger.assign(case.matter, actor, centre=centre, unit_name=unit.strip() or None,
+    if today is not None and due < today:
+        raise StudioError("答复期限不能早于今天。")
+    if case.referred_to:
+        raise StudioError(f"已转办{case.referred_to}。")
+    ledger.assign(case.matter, actor, centre=centre, unit_name=unit or None,
                   commitment=f"请于{due:%Y年%m月%d日}前答复", commitment_due=due)
-    case.referred_to = unit.strip() or centre.name
+    case.referred_to = unit or centre.name
     case.referral_due = due
     db.session.flush()
 
@@ -282,8 +349,10 @@ def figures(studio: Studio, today: date, member: Representative | None = None) -
         cases = cases.where(StudioCase.member_id == member.id)
     rows = db.session.execute(cases).all()
     replied = [r for r in rows if r.state in ANSWERED]
+    township = db.session.get(Township, tid)
+    zone = ZoneInfo(township.timezone) if township is not None else UTC
     on_time = [r for r in replied if r.replied_at is not None and
-               r.replied_at.date() <= r.due_on]
+               r.replied_at.astimezone(zone).date() <= r.due_on]
     matter_ids = [r[5] for r in rows]
     satisfied_values = [r.value for r in SATISFIED_RATINGS]
     ratings = db.session.execute(

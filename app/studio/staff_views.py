@@ -8,20 +8,22 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.access import staff
 from app.accounts.models import Role
+from app.catalogue.models import Centre
 from app.extensions import db
 from app.matters.operations import TransitionError, local_today
 from app.studio import operations as ops
 from app.studio.forms import (
     AnswerForm,
     ExampleForm,
+    MemberEditForm,
     MemberForm,
     ReceptionForm,
     ReferForm,
     RotaForm,
+    StudioEditForm,
     StudioForm,
     SwapForm,
 )
@@ -50,13 +52,17 @@ def _month(value: str | None, today: date) -> date:
 
 @bp.route("/")
 @staff(*READERS)
-def index():
+def index(form=None, status=200):
+    """The township's studios with their figures; a representative's own coming duties."""
     township = current_township()
     today = local_today(township)
     studios = db.session.scalars(scoped(Studio).order_by(Studio.name)).all()
-    return render_template("studio/index.html", form=StudioForm(),
+    return render_template("studio/index.html", form=form or StudioForm(),
                            rows=[(s, ops.figures(s, today)) for s in studios],
-                           pattern_text=ops.pattern_text)
+                           mine=ops.duties_of_user(township.id, current_user.id, today),
+                           today=today, can_manage=_can_manage(township),
+                           settings=MODEL.settings_for(township),
+                           pattern_text=ops.pattern_text), status
 
 
 @bp.route("/", methods=["POST"])
@@ -81,11 +87,7 @@ def add_studio():
                 db.session.commit()
                 flash(_("已设立%(name)s。", name=studio.name), "success")
                 return redirect(url_for("studio.studio", studio_id=studio.id))
-    today = local_today(township)
-    studios = db.session.scalars(scoped(Studio).order_by(Studio.name)).all()
-    return render_template("studio/index.html", form=form,
-                           rows=[(s, ops.figures(s, today)) for s in studios],
-                           pattern_text=ops.pattern_text), 422
+    return index(form=form, status=422)
 
 
 def _members(studio) -> list[Representative]:
@@ -109,7 +111,7 @@ def studio(studio_id, member_form=None, rota_form=None, status=200):
         "studio/studio.html", studio=studio, members=members, reps=reps, sessions=sessions,
         month=month, prev_month=(month - timedelta(days=1)).replace(day=1),
         next_month=next_month, today=today, pattern_text=ops.pattern_text,
-        member_form=member_form or MemberForm(),
+        member_form=member_form or _member_form(MemberForm, township),
         rota_form=rota_form or RotaForm(month=f"{month:%Y-%m}"),
         figures=ops.figures(studio, today),
         rep_figures=[ops.figures(studio, today, member=r) for r in reps],
@@ -125,16 +127,91 @@ def _can_manage(township) -> bool:
 def add_member(studio_id):
     township = current_township()
     studio_row = get_or_404(Studio, studio_id)
-    form = MemberForm()
+    form = _member_form(MemberForm, township)
     if not form.validate_on_submit():
         return studio(studio_id, member_form=form, status=422)
-    db.session.add(Representative(
+    member = Representative(
         township_id=township.id, studio_id=studio_row.id, name=form.name.data.strip(),
         kind=form.kind.data, level=form.level.data, phone=(form.phone.data or "").strip(),
-        intro=(form.intro.data or "").strip()))
+        intro=(form.intro.data or "").strip())
+    try:
+        ops.link_account(member, form.user_id.data)
+    except ops.StudioError as exc:
+        form.user_id.errors = [_(str(exc))]
+        return studio(studio_id, member_form=form, status=422)
+    db.session.add(member)
     db.session.commit()
     flash(_("已添加%(name)s。", name=form.name.data.strip()), "success")
     return redirect(url_for("studio.studio", studio_id=studio_row.id))
+
+
+def _member_form(form_class, township, **kwargs):
+    form = form_class(**kwargs)
+    form.user_id.choices = [("", _("（不关联）"))] + [
+        (str(u.id), f"{u.name}（{u.username}）") for u in ops.party_rep_accounts(township.id)]
+    return form
+
+
+@bp.route("/members/<uuid:studio_member_id>", methods=["GET", "POST"])
+@staff(*MANAGERS)
+def edit_member(studio_member_id):
+    """Correct a member's details, link their account, or retire them from the rota."""
+    township = current_township()
+    member = get_or_404(Representative, studio_member_id)
+    form = _member_form(MemberEditForm, township, obj=member)
+    if request.method == "GET":
+        form.user_id.data = str(member.user_id) if member.user_id else ""
+    if form.validate_on_submit():
+        try:
+            ops.link_account(member, form.user_id.data)
+        except ops.StudioError as exc:
+            form.user_id.errors = [_(str(exc))]
+        else:
+            member.name = form.name.data.strip()
+            member.kind = form.kind.data
+            member.level = form.level.data
+            member.phone = (form.phone.data or "").strip()
+            member.intro = (form.intro.data or "").strip()
+            member.active = form.active.data
+            db.session.commit()
+            flash(_("已保存%(name)s的信息。", name=member.name), "success")
+            return redirect(url_for("studio.studio", studio_id=member.studio_id))
+    return render_template("studio/member.html", member=member, form=form), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<uuid:studio_id>/edit", methods=["GET", "POST"])
+@staff(*MANAGERS)
+def edit_studio(studio_id):
+    """Change a studio's place, phone, opening pattern or holiday rule, or close it."""
+    studio_row = get_or_404(Studio, studio_id)
+    form = StudioEditForm(data={
+        "name": studio_row.name, "place": studio_row.place, "phone": studio_row.phone,
+        "pattern": ops.pattern_text(studio_row.pattern or []),
+        "holiday_rule": studio_row.holiday_rule, "active": studio_row.active})
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        try:
+            pattern = ops.parse_pattern(form.pattern.data)
+        except ops.StudioError as exc:
+            form.pattern.errors = [_(str(exc))]
+        else:
+            clash = db.session.scalar(scoped(Studio).where(Studio.name == name,
+                                                           Studio.id != studio_row.id))
+            if clash is not None:
+                form.name.errors = [_("已有同名工作室。")]
+            else:
+                studio_row.name = name
+                studio_row.place = (form.place.data or "").strip()
+                studio_row.phone = (form.phone.data or "").strip()
+                studio_row.pattern = pattern
+                studio_row.holiday_rule = form.holiday_rule.data
+                studio_row.active = form.active.data
+                db.session.commit()
+                flash(_("已保存。已排的值班不变，新排班按新的开放时间。"), "success")
+                return redirect(url_for("studio.studio", studio_id=studio_row.id))
+    return render_template("studio/edit.html", studio=studio_row, form=form), (
+        422 if form.errors else 200)
 
 
 @bp.route("/<uuid:studio_id>/rota", methods=["POST"])
@@ -255,9 +332,17 @@ def receive(studio_id):
 def cases(studio_id):
     studio_row = get_or_404(Studio, studio_id)
     return render_template("studio/cases.html", studio=studio_row,
-                           cases=ops.cases_of(studio_row), refer_form=ReferForm(),
+                           cases=ops.cases_of(studio_row), refer_form=_refer_form(),
                            answer_form=AnswerForm(), example_form=ExampleForm(),
                            today=local_today(current_township()))
+
+
+def _refer_form() -> ReferForm:
+    form = ReferForm()
+    form.centre_id.choices = [("", _("（不是镇里的中心）"))] + [
+        (str(c.id), c.name) for c in db.session.scalars(
+            scoped(Centre).order_by(Centre.sort_order, Centre.name))]
+    return form
 
 
 def _case(case_id) -> StudioCase:
@@ -272,18 +357,20 @@ def _back_to_cases(case: StudioCase):
 @staff(*RECEIVERS)
 def refer(studio_case_id):
     case = _case(studio_case_id)
-    form = ReferForm()
+    form = _refer_form()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "error")
         return _back_to_cases(case)
+    centre = get_or_404(Centre, form.centre_id.data) if form.centre_id.data else None
     try:
-        ops.refer(case, current_user, unit=form.unit.data, due=form.due.data)
+        ops.refer(case, current_user, unit=form.unit.data or "", due=form.due.data,
+                  centre=centre, today=local_today(current_township()))
     except (ops.StudioError, TransitionError) as exc:
         db.session.rollback()
         flash(_(str(exc)), "error")
     else:
         db.session.commit()
-        flash(_("已转办%(unit)s。", unit=form.unit.data), "success")
+        flash(_("已转办%(unit)s。", unit=case.referred_to), "success")
     return _back_to_cases(case)
 
 
@@ -306,6 +393,22 @@ def answer(studio_case_id):
     return _back_to_cases(case)
 
 
+@bp.route("/cases/<uuid:studio_case_id>/reply.pdf", methods=["POST"])
+@staff(*READERS)
+def reply_notice(studio_case_id):
+    """The reply notice (答复函) telling the visitor the outcome, made as a document."""
+    from app.notices.operations import request_document
+
+    case = _case(studio_case_id)
+    if case.matter.public_reply is None:
+        flash(_("尚未答复，不能打印答复函。"), "error")
+        return _back_to_cases(case)
+    doc = request_document(current_township(), kind="studio_reply", subject_id=case.id,
+                           actor=current_user)
+    db.session.commit()
+    return redirect(url_for("notices.document", document_id=doc.id))
+
+
 @bp.route("/cases/<uuid:studio_case_id>/example", methods=["POST"])
 @staff(*MANAGERS)
 def example(studio_case_id):
@@ -321,37 +424,5 @@ def example(studio_case_id):
     return _back_to_cases(case)
 
 
-def rota_context(township, subject_id, progress=None) -> dict:
-    """The month's rota poster: every session, who is on duty (a notices document kind)."""
-    from app.tenancy import get_scoped
-
-    studio_id, month_text = str(subject_id).split(":")
-    studio_row = get_scoped(Studio, studio_id, township.id)
-    if studio_row is None:
-        raise ValueError("工作室不存在")
-    month = date.fromisoformat(f"{month_text}-01")
-    sessions = ops.sessions_between(studio_row, month,
-                                    (month + timedelta(days=32)).replace(day=1))
-    return {"studio": studio_row, "month": month, "sessions": sessions,
-            "members": [m for m in _members_of(studio_row)],
-            "source": {"studio": studio_row.name, "month": month_text}}
-
-
-def _members_of(studio_row):
-    return db.session.scalars(select(Representative).where(
-        Representative.township_id == studio_row.township_id,
-        Representative.studio_id == studio_row.id, Representative.active.is_(True))
-        .order_by(Representative.kind, Representative.name)).all()
-
-
-def _register_documents() -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from app.notices.documents import ANY_STAFF
-    from app.notices.kinds import register
-
-    register("studio_rota", template="studio_rota.html", build_context=rota_context,
-             permission=ANY_STAFF.allows, label=_l("工作室月度值班表"))
-
-
-_register_documents()
+# The studio's documents (the rota poster, the reply notice) register with app.notices on import.
+from app.studio import documents as _documents  # noqa: E402,F401

@@ -1,0 +1,60 @@
+"""The studio's documents, made by app.notices: the monthly rota poster (值班表) to post at the
+studio and the reply notice (答复函) that tells a visitor the outcome of their suggestion."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.matters.models import Reply
+from app.matters.operations import local_today
+from app.notices.documents import ANY_STAFF, tracking_url
+from app.notices.kinds import register
+from app.notices.pdf import qr_data_uri
+from app.studio import operations as ops
+from app.studio.models import Representative, Studio, StudioCase
+from app.tenancy import get_scoped
+
+
+def rota_context(township, subject_id, progress=None) -> dict:
+    """subject_id: '<studio id>:YYYY-MM'. Every session of the month and who is on duty."""
+    studio_id, month_text = str(subject_id).split(":")
+    studio = get_scoped(Studio, uuid.UUID(studio_id), township.id)
+    if studio is None:
+        raise LookupError("studio not found")
+    month = date.fromisoformat(f"{month_text}-01")
+    sessions = ops.sessions_between(studio, month, (month + timedelta(days=32)).replace(day=1))
+    members = db.session.scalars(select(Representative).where(
+        Representative.township_id == township.id, Representative.studio_id == studio.id,
+        Representative.active.is_(True)).order_by(Representative.kind, Representative.name)).all()
+    return {"studio": studio, "month": month, "sessions": sessions, "members": members,
+            "source": {"studio": studio.name, "month": month_text}}
+
+
+def reply_context(township, subject_id, progress=None) -> dict:
+    """subject_id: a studio case id. Who received the visitor, where it was referred, the answer."""
+    case = get_scoped(StudioCase, uuid.UUID(str(subject_id)), township.id)
+    if case is None:
+        raise LookupError("studio case not found")
+    matter = case.matter
+    replies = db.session.scalars(select(Reply).where(
+        Reply.township_id == township.id, Reply.matter_id == matter.id)
+        .order_by(Reply.stage, Reply.created_at)).all()
+    if not replies:
+        raise ValueError("此建议尚未答复，不能出具答复函")
+    url = tracking_url(township, matter)
+    return {"case": case, "reception": case.reception, "studio": case.reception.studio,
+            "matter": matter, "reply": replies[-1], "number": matter.number,
+            "issued_on": local_today(township, replies[-1].created_at), "tracking_url": url,
+            "qr": qr_data_uri(url),
+            "source": {"number": matter.number, "reply_id": str(replies[-1].id)}}
+
+
+register("studio_rota", template="studio_rota.html", build_context=rota_context,
+         permission=ANY_STAFF.allows, label=_l("工作室月度值班表"))
+register("studio_reply", template="studio_reply.html", build_context=reply_context,
+         permission=ANY_STAFF.allows, label=_l("工作室答复函"))

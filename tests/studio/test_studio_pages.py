@@ -1,0 +1,208 @@
+"""The studio, widened: holidays against make-up working days, referral to a centre, the reply
+notice that tells the visitor the outcome, members linked to accounts and retired, a studio
+changed or closed, and a representative's own coming duties."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.matters.models import Matter
+from app.notices.models import Document
+from app.studio import operations as ops
+from app.studio.models import HolidayRule, Representative, Studio, StudioCase
+from app.tenancy import bind_township
+from app.townships.workdays import WorkCalendar
+from tests import factories
+from tests.conftest import csrf, login
+
+
+@pytest.fixture
+def saturday_studio(ctx):
+    t = factories.township()
+    bind_township(db.session, t.id)
+    row = Studio(township_id=t.id, name="中山社区党代表工作室", place="党群服务中心二楼",
+                 phone="0769-86000000", pattern=ops.parse_pattern("周六 09:00-11:30"))
+    db.session.add(row)
+    db.session.flush()
+    reps = [Representative(township_id=t.id, studio_id=row.id, name=n)
+            for n in ("邓美玲", "甘世杰", "黎志强")]
+    db.session.add_all(reps)
+    db.session.flush()
+    return t, row, reps
+
+
+def test_a_holiday_saturday_is_skipped_but_a_make_up_saturday_is_held(saturday_studio):
+    t, row, reps = saturday_studio
+    calendar = WorkCalendar.for_township(t.id)
+    # 2026: 3 October is inside the National Day holiday; 10 October is a make-up working day.
+    assert ops.is_holiday(calendar, date(2026, 10, 3))
+    assert not ops.is_holiday(calendar, date(2026, 10, 10))
+    assert not ops.is_holiday(calendar, date(2026, 10, 17))  # an ordinary weekend
+    sessions = ops.generate_month(row, date(2026, 10, 1), reps_per_session=1)
+    assert [s.day.day for s in sessions] == [10, 17, 24, 31]
+
+
+def test_the_moved_rule_holds_the_holiday_session_on_the_next_working_day(saturday_studio):
+    t, row, reps = saturday_studio
+    row.holiday_rule = HolidayRule.NEXT_WORKDAY.value
+    sessions = ops.generate_month(row, date(2026, 10, 1), reps_per_session=1)
+    assert [(s.day.day, s.moved_from) for s in sessions] == [
+        (8, date(2026, 10, 3)), (10, None), (17, None), (24, None), (31, None)]
+
+
+def test_a_closed_studio_gets_no_rota_and_a_retired_rep_no_more_duties(saturday_studio):
+    t, row, reps = saturday_studio
+    reps[0].active = False
+    sessions = ops.generate_month(row, date(2026, 12, 1), reps_per_session=1)
+    assert reps[0].id not in {a.member_id for s in sessions for a in s.assignments}
+    row.active = False
+    with pytest.raises(ops.StudioError, match="停用"):
+        ops.generate_month(row, date(2027, 1, 1), reps_per_session=1)
+
+
+def test_referral_to_a_centre_with_a_deadline_and_not_twice(saturday_studio):
+    t, row, reps = saturday_studio
+    centre = factories.centre(t, "社会事务服务中心")
+    ops.receive(t, row, None, channel="session", topic="养老", member=reps[0],
+                suggestions=["社区增设长者饭堂"], reply_workdays=15)
+    case = ops.cases_of(row)[0]
+    with pytest.raises(ops.StudioError, match="早于今天"):
+        ops.refer(case, None, due=date(2026, 1, 5), centre=centre, today=date(2026, 11, 23))
+    ops.refer(case, None, due=date(2026, 12, 4), centre=centre, today=date(2026, 11, 23))
+    assert (case.referred_to, case.referral_due) == ("社会事务服务中心", date(2026, 12, 4))
+    assert (case.matter.centre_id, case.matter.state) == (centre.id, "assigned")
+    assert case.matter.commitment_due == date(2026, 12, 4)
+    with pytest.raises(ops.StudioError, match="已转办"):
+        ops.refer(case, None, unit="镇建设办", due=date(2026, 12, 4))
+
+
+def test_the_reply_notice_tells_the_visitor_who_received_it_where_it_went_and_the_answer(
+        saturday_studio):
+    from app.notices import kinds
+    from app.notices.pdf import render_pdf
+
+    t, row, reps = saturday_studio
+    ops.receive(t, row, None, channel="session", topic="社区环境", member=reps[1],
+                suggestions=["修补南巷坑洼路面"], visitor_name="赵桂兰",
+                visitor_phone="17244939092", reply_workdays=15)
+    case = ops.cases_of(row)[0]
+    entry = kinds.get("studio_reply")
+    with pytest.raises(ValueError, match="尚未答复"):
+        entry.build_context(t, case.id)
+    ops.refer(case, None, unit="镇规划建设办", due=date(2026, 12, 10))
+    ops.answer(case, None, text="规划建设办已安排月底前修补。", township=t)
+    pdf = render_pdf(entry.template, township=t, **entry.build_context(t, case.id))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for words in ("中山社区党代表工作室", "答复函", "甘世杰", "镇规划建设办",
+                  "规划建设办已安排月底前修补", case.matter.number):
+        assert words in text
+    assert "赵桂兰" not in text and "赵**" in text.replace(" ", "")
+    assert "17244939092" not in text
+
+
+def _http_studio(app):
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township()
+        bind_township(db.session, t.id)
+        admin = factories.user(t, Role.TOWNSHIP_ADMIN, name="刘书记")
+        rep_user = factories.user(t, Role.PARTY_REP, name="邓美玲")
+        cadre = factories.user(t, Role.CADRE, name="王干部")
+        row = Studio(township_id=t.id, name="商业街党代表工作室", place="商会大楼",
+                     pattern=ops.parse_pattern("周二 19:00-21:00"))
+        db.session.add(row)
+        db.session.flush()
+        member = Representative(township_id=t.id, studio_id=row.id, name="邓美玲")
+        db.session.add(member)
+        db.session.commit()
+        bind_township(db.session, None)
+    return t, admin, rep_user, cadre, row, member
+
+
+def test_a_member_is_linked_to_a_party_rep_account_and_then_sees_their_duties(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    login(client, admin)
+    url = f"/t/{t.slug}/studio/members/{member.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and "邓美玲（" in page.text
+    base = {"csrf_token": csrf(page.text), "name": "邓美玲", "kind": "rep", "level": "county",
+            "phone": "", "intro": "县党代表", "active": "y"}
+    refused = client.post(url, data={**base, "user_id": str(cadre.id)})
+    assert refused.status_code == 422  # a cadre's account is not a representative's
+    saved = client.post(url, data={**base, "user_id": str(rep_user.id)})
+    assert saved.status_code == 302
+    made = client.post(f"/t/{t.slug}/studio/{row.id}/rota",
+                       data={"csrf_token": csrf(page.text), "month": "2026-12"})
+    assert made.status_code == 302
+    with app.app_context():
+        bind_township(db.session, t.id)
+        stored = db.session.get(Representative, (t.id, member.id))
+        assert (stored.user_id, stored.level, stored.intro) == (rep_user.id, "county", "县党代表")
+        bind_township(db.session, None)
+    login(client, rep_user)
+    mine = client.get(f"/t/{t.slug}/studio/")
+    assert 'id="my-duties"' in mine.text and "商业街党代表工作室" in mine.text
+    assert "设立工作室" not in mine.text  # a representative does not set up studios
+    assert client.get(url).status_code == 403
+
+
+def test_a_studio_is_changed_then_closed_and_leaves_the_public_page(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    login(client, admin)
+    url = f"/t/{t.slug}/studio/{row.id}/edit"
+    page = client.get(url)
+    assert "周二 19:00-21:00" in page.text
+    data = {"csrf_token": csrf(page.text), "name": "商业街党代表工作室", "place": "兴华路 8 号",
+            "phone": "0769-86001111", "pattern": "周二 19:00-21:00；周六 9:00-11:30",
+            "holiday_rule": "next_workday", "active": "y"}
+    bad = client.post(url, data={**data, "pattern": "每周二晚上"})
+    assert bad.status_code == 422 and "看不懂" in bad.text
+    assert client.post(url, data=data).status_code == 302
+    public = client.get(f"/t/{t.slug}/studios")
+    assert "兴华路 8 号" in public.text and "周六 09:00-11:30" in public.text
+    assert client.post(url, data={k: v for k, v in data.items() if k != "active"}
+                       ).status_code == 302
+    assert "商业街党代表工作室" not in client.get(f"/t/{t.slug}/studios").text
+
+
+def test_the_reply_notice_is_asked_for_only_once_answered(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        ops.receive(t, studio, None, channel="phone", topic="停车", suggestions=["划定停车位"])
+        db.session.commit()
+        case_id = db.session.scalar(select(StudioCase.id))
+        bind_township(db.session, None)
+    login(client, rep_user)
+    cases = client.get(f"/t/{t.slug}/studio/{row.id}/cases")
+    token = csrf(cases.text)
+    early = client.post(f"/t/{t.slug}/studio/cases/{case_id}/reply.pdf",
+                        data={"csrf_token": token})
+    assert early.status_code == 302 and "/cases" in early.headers["Location"]
+    client.post(f"/t/{t.slug}/studio/cases/{case_id}/answer",
+                data={"csrf_token": token, "text": "已在广场东侧划定 40 个停车位。"})
+    done = client.post(f"/t/{t.slug}/studio/cases/{case_id}/reply.pdf",
+                       data={"csrf_token": token})
+    assert done.status_code == 302 and "/documents/" in done.headers["Location"]
+    with app.app_context():
+        bind_township(db.session, t.id)
+        assert db.session.scalar(select(Matter.state)) == "replied"
+        kinds = db.session.scalars(select(Document.kind)).all()
+        assert kinds == ["studio_reply"]
+
+
+def test_the_opening_pattern_accepts_how_people_write_it():
+    assert ops.parse_pattern("星期六 9：00～11:30，周日 19:00至21:00") == [
+        {"weekday": 5, "start": "09:00", "end": "11:30"},
+        {"weekday": 6, "start": "19:00", "end": "21:00"}]
+    for wrong in ("周六 25:00-26:00", "周八 09:00-11:00", "周六 11:30-09:00", ""):
+        with pytest.raises(ops.StudioError):
+            ops.parse_pattern(wrong)
