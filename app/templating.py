@@ -17,6 +17,7 @@ CORE_NAV = (
     NavEntry(_l("台账"), "matters.index"),
     NavEntry(_l("村居与农户"), "households.index"),
     NavEntry(_l("民情日记"), "visits.index"),
+    NavEntry(_l("民情地图"), "map.index"),
     NavEntry(_l("文书"), "notices.index"),
     NavEntry(_l("干部履职"), "cadres.index"),
     NavEntry(_l("工作人员"), "townships.staff_list"),

@@ -289,16 +289,9 @@ def plan_handover(village: Village, from_cadre) -> HandoverPlan:
 
 
 def _pass_matter(matter: Matter, actor, to_cadre, handover: Handover) -> None:
-    """The new cadre answers for the matter from now on; its state stays as it was.
-
-    Recorded as an event of the matter (its history is the audit trail). The ledger has no
-    public "reassign keeping the state" step yet, so the event is written with its recorder.
-    """
-    before = str(matter.assignee_id) if matter.assignee_id else None
-    matter.assignee_id = to_cadre.id
-    matters._record(matter, "handed_over", actor, matter.state, matter.state,
-                    changes={"assignee": [before, str(to_cadre.id)]},
-                    handover=str(handover.id))
+    """The new cadre answers for the matter from now on; its state stays as it was (the
+    matter's history records the step)."""
+    matters.reassign(matter, actor, assignee=to_cadre, handover=str(handover.id))
 
 
 def hand_over(township, actor, *, village: Village, from_cadre, to_cadre,

@@ -323,6 +323,15 @@ def transfer(matter: Matter, actor, *, centre, reason: str) -> MatterEvent:
                    centre_name=centre.name, reason=reason.strip())
 
 
+def reassign(matter: Matter, actor, *, assignee, kind: str = "handed_over",
+             **data) -> MatterEvent:
+    """A new responsible person for the matter, its state unchanged (a cadre's hand-over)."""
+    before = str(matter.assignee_id) if matter.assignee_id else None
+    matter.assignee_id = assignee.id
+    return _record(matter, kind, actor, matter.state, matter.state,
+                   changes={"assignee": [before, str(assignee.id)]}, **data)
+
+
 def start(matter: Matter, actor) -> MatterEvent:
     """The responsible person starts work."""
     return _transition(matter, State.IN_PROGRESS, actor)

@@ -43,6 +43,13 @@ class LocalStorage:
         self._path(key).unlink(missing_ok=True)
 
 
+def _content_type(key: str) -> str:
+    """Documents are PDFs; map sheets and evidence photos keep their own type."""
+    import mimetypes
+
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
+
+
 class S3Storage:
     """Documents in an S3-compatible bucket, under the same keys."""
 
@@ -54,7 +61,7 @@ class S3Storage:
 
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
-                               ContentType="application/pdf")
+                               ContentType=_content_type(key))
 
     def get(self, key: str) -> bytes:
         try:
