@@ -55,11 +55,27 @@ class LabelledEnum(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.labels().get(self.value, self.value)
+        return _labels_of(type(self)).get(self.value, self.value)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
+
+
+_LABELS: dict[tuple[type, str], dict[str, str]] = {}
+
+
+def _labels_of(cls: type[LabelledEnum]) -> dict[str, str]:
+    """`cls.labels()` once per language: a long list calls `label` for every row."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    locale = str(get_locale()) if has_request_context() else ""
+    key = (cls, locale)
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {k: str(v) for k, v in cls.labels().items()}
+    return labels
 
 
 class TenantScoped:

@@ -188,6 +188,8 @@ class Matter(TenantScoped, Timestamped, db.Model):
         UniqueConstraint("township_id", "number", name="uq_matters_township_number"),
         UniqueConstraint("township_id", "rating_token", name="uq_matters_township_rating_token"),
         Index("ix_matters_township_state_due", "township_id", "state", "due_on"),
+        # The ledger's default order: the first page of open matters without sorting them all.
+        Index("ix_matters_township_due_received", "township_id", "due_on", "received_at"),
         Index("ix_matters_township_received", "township_id", "received_at"),
         Index("ix_matters_township_village", "township_id", "village_id"),
         Index("ix_matters_township_assignee", "township_id", "assignee_id"),
