@@ -16,7 +16,7 @@ from app.notices.documents import ANY_STAFF, tracking_url
 from app.notices.kinds import register
 from app.notices.pdf import qr_data_uri
 from app.studio import operations as ops
-from app.studio.models import Representative, Studio, StudioCase
+from app.studio.models import DutySession, Reception, Representative, Studio, StudioCase
 from app.tenancy import get_scoped
 
 
@@ -54,7 +54,30 @@ def reply_context(township, subject_id, progress=None) -> dict:
             "source": {"number": matter.number, "reply_id": str(replies[-1].id)}}
 
 
+def session_context(township, subject_id, progress=None) -> dict:
+    """subject_id: a duty session id. Who was on duty, whom they received, what became of each
+    suggestion: the reception summary (接待情况记录) kept with the studio's archive."""
+    session = get_scoped(DutySession, uuid.UUID(str(subject_id)), township.id)
+    if session is None:
+        raise LookupError("duty session not found")
+    receptions = db.session.scalars(select(Reception).where(
+        Reception.township_id == township.id, Reception.session_id == session.id)
+        .order_by(Reception.received_at)).all()
+    cases = db.session.scalars(select(StudioCase).where(
+        StudioCase.township_id == township.id,
+        StudioCase.reception_id.in_([r.id for r in receptions]))).all() if receptions else []
+    by_reception: dict = {}
+    for case in sorted(cases, key=lambda c: c.matter.number):
+        by_reception.setdefault(case.reception_id, []).append(case)
+    return {"session": session, "studio": session.studio,
+            "rows": [(r, by_reception.get(r.id, [])) for r in receptions],
+            "source": {"session": str(session.id), "receptions": len(receptions),
+                       "cases": len(cases)}}
+
+
 register("studio_rota", template="studio_rota.html", build_context=rota_context,
          permission=ANY_STAFF.allows, label=_l("工作室月度值班表"))
 register("studio_reply", template="studio_reply.html", build_context=reply_context,
          permission=ANY_STAFF.allows, label=_l("工作室答复函"))
+register("studio_session", template="studio_session.html", build_context=session_context,
+         permission=ANY_STAFF.allows, label=_l("工作室接待情况记录"))

@@ -221,6 +221,18 @@ def sessions_between(studio: Studio, start: date, end: date) -> list[DutySession
         .order_by(DutySession.day, DutySession.starts_at)))
 
 
+def receptions_per_session(studio: Studio, start: date, end: date) -> dict:
+    """How many visitors each session of the period received (sessions without any: absent)."""
+    rows = db.session.execute(
+        select(Reception.session_id, func.count())
+        .join(DutySession, (DutySession.township_id == Reception.township_id)
+              & (DutySession.id == Reception.session_id))
+        .where(Reception.township_id == studio.township_id, DutySession.studio_id == studio.id,
+               DutySession.day >= start, DutySession.day < end)
+        .group_by(Reception.session_id))
+    return dict(rows.all())
+
+
 # ---------------------------------------------------------------- receptions and cases
 
 def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: str = "",

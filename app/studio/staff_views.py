@@ -113,6 +113,7 @@ def studio(studio_id, member_form=None, rota_form=None, status=200):
         next_month=next_month, today=today, pattern_text=ops.pattern_text,
         member_form=member_form or _member_form(MemberForm, township),
         rota_form=rota_form or RotaForm(month=f"{month:%Y-%m}"),
+        received=ops.receptions_per_session(studio, month, next_month),
         figures=ops.figures(studio, today),
         rep_figures=[ops.figures(studio, today, member=r) for r in reps],
         can_manage=_can_manage(township)), status
@@ -248,6 +249,19 @@ def rota_poster(studio_id):
     month = _month(request.form.get("month"), local_today(township))
     doc = request_document(township, kind="studio_rota",
                            subject_id=f"{studio_row.id}:{month:%Y-%m}", actor=current_user)
+    db.session.commit()
+    return redirect(url_for("notices.document", document_id=doc.id))
+
+
+@bp.route("/sessions/<uuid:duty_session_id>/summary.pdf", methods=["POST"])
+@staff(*READERS)
+def session_summary(duty_session_id):
+    """A session's reception summary (接待情况记录), made as a document."""
+    from app.notices.operations import request_document
+
+    session = get_or_404(DutySession, duty_session_id)
+    doc = request_document(current_township(), kind="studio_session", subject_id=session.id,
+                           actor=current_user)
     db.session.commit()
     return redirect(url_for("notices.document", document_id=doc.id))
 

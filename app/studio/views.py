@@ -11,7 +11,7 @@ from app.extensions import db, limiter
 from app.matters.operations import local_today
 from app.studio import operations as ops
 from app.studio.forms import OnlineSuggestionForm
-from app.studio.models import DutySession, Studio, StudioCase
+from app.studio.models import DutySession, Representative, Studio, StudioCase
 from app.studio.service import MODEL
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 
@@ -29,10 +29,16 @@ def studios():
         upcoming = db.session.scalars(scoped(DutySession).where(
             DutySession.studio_id == studio.id, DutySession.day >= today)
             .order_by(DutySession.day, DutySession.starts_at).limit(4)).all()
-        rows.append((studio, upcoming, ops.figures(studio, today)))
-    examples = db.session.scalars(
+        members = db.session.scalars(scoped(Representative).where(
+            Representative.studio_id == studio.id, Representative.active.is_(True))
+            .order_by(Representative.kind, Representative.name)).all()
+        rows.append((studio, upcoming, ops.figures(studio, today), members))
+    # Good examples of studios still open, newest first.
+    open_ids = {studio.id for studio, *_ in rows}
+    examples = [c for c in db.session.scalars(
         scoped(StudioCase).where(StudioCase.good_example.is_(True))
-        .order_by(StudioCase.created_at.desc()).limit(10)).all()
+        .order_by(StudioCase.created_at.desc()).limit(20)) if c.reception.studio_id in open_ids]
+    examples = examples[:10]
     return render_template("studio/public.html", township=township, rows=rows,
                            examples=examples, pattern_text=ops.pattern_text)
 

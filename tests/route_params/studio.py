@@ -30,6 +30,7 @@ def extend(town):
 PARAMS = {
     "studio_id": lambda town: town.objects.studio.id,
     "assignment_id": lambda town: town.objects.assignment.id,
+    "duty_session_id": lambda town: town.objects.assignment.session_id,
     "studio_member_id": lambda town: town.objects.studio_member.id,
     "studio_case_id": lambda town: town.objects.studio_case.id,
     "number": lambda town: town.objects.studio_number,

@@ -5,7 +5,7 @@ changed or closed, and a representative's own coming duties."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.extensions import db
 from app.matters.models import Matter
+from app.matters.operations import local_today
 from app.notices.models import Document
 from app.studio import operations as ops
 from app.studio.models import HolidayRule, Representative, Studio, StudioCase
@@ -206,3 +207,67 @@ def test_the_opening_pattern_accepts_how_people_write_it():
     for wrong in ("周六 25:00-26:00", "周八 09:00-11:00", "周六 11:30-09:00", ""):
         with pytest.raises(ops.StudioError):
             ops.parse_pattern(wrong)
+
+
+def test_a_sessions_reception_summary_lists_whom_the_reps_received_and_what_became_of_it(
+        saturday_studio):
+    from app.notices import kinds
+    from app.notices.pdf import render_pdf
+
+    t, row, reps = saturday_studio
+    session = ops.generate_month(row, date(2026, 11, 1), reps_per_session=2)[0]
+    ops.swap(session.assignments[1], reps[2], "出差")
+    ops.receive(t, row, None, channel="session", session=session, member=reps[0],
+                topic="社区环境", said="垃圾清运不及时", visitor_name="赵桂兰",
+                suggestions=["增加垃圾清运次数", "修补南巷坑洼路面"])
+    ops.receive(t, row, None, channel="session", session=session, member=reps[0],
+                topic="学位", suggestions=["公布积分入学流程"])
+    ops.receive(t, row, None, channel="phone", topic="另一次", suggestions=["不在本场"])
+    road = next(c for c in ops.cases_of(row) if c.matter.title == "修补南巷坑洼路面")
+    ops.refer(road, None, unit="镇规划建设办", due=date(2026, 12, 10))
+    assert ops.receptions_per_session(row, date(2026, 11, 1), date(2026, 12, 1)) == {
+        session.id: 2}
+    entry = kinds.get("studio_session")
+    context = entry.build_context(t, session.id)
+    assert context["source"] == {"session": str(session.id), "receptions": 2, "cases": 3}
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        render_pdf(entry.template, township=t, **context))).pages)
+    for words in ("接待情况记录", "社区环境", "增加垃圾清运次数", "已转镇规划建设办",
+                  "公布积分入学流程", reps[0].name, reps[2].name, "2 人次"):
+        assert words in text
+    assert "赵桂兰" not in text and "不在本场" not in text
+
+
+def test_the_public_page_shows_the_members_the_next_duties_and_good_cases_not_phones(
+        app, client):
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township()
+        bind_township(db.session, t.id)
+        row = Studio(township_id=t.id, name="中山社区党代表工作室", place="党群服务中心",
+                     phone="0769-86000000", pattern=ops.parse_pattern("周六 09:00-11:30"))
+        db.session.add(row)
+        db.session.flush()
+        db.session.add_all([
+            Representative(township_id=t.id, studio_id=row.id, name="邓美玲", level="county",
+                           phone="13712345678", intro="长期联系辖区商户"),
+            Representative(township_id=t.id, studio_id=row.id, name="卢晓燕", kind="liaison",
+                           phone="13787654321")])
+        db.session.flush()
+        today = local_today(t)
+        ops.generate_month(row, today, reps_per_session=1)
+        ops.generate_month(row, (today.replace(day=28) + timedelta(days=7)), reps_per_session=1)
+        ops.receive(t, row, None, channel="session", topic="环境", visitor_name="赵桂兰",
+                    visitor_phone="17244939092", suggestions=["增加垃圾清运次数"])
+        case = ops.cases_of(row)[0]
+        ops.answer(case, None, text="已协调环卫所每日清运两次。", township=t)
+        case.good_example, case.example_note = True, "三天内落实，群众满意。"
+        db.session.commit()
+        bind_township(db.session, None)
+    page = client.get(f"/t/{t.slug}/studios").text
+    assert "县（区）党代表" in page and "长期联系辖区商户" in page and "联络员" in page
+    assert "邓美玲" in page.split('class="list next-sessions"')[1].split("</ul>")[0]
+    assert "三天内落实，群众满意。" in page and "已协调环卫所每日清运两次。" in page
+    assert "100.0%" in page  # one suggestion, answered
+    for private in ("13712345678", "13787654321", "17244939092", "赵桂兰"):
+        assert private not in page
