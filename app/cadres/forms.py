@@ -43,6 +43,8 @@ class TickForm(FlaskForm):
                       default="yes", validators=[DataRequired()])
     note = StringField(_l("说明/佐证"), validators=[Optional(), Length(max=500)])
     visit_id = SelectField(_l("关联的走访"), validators=[Optional()])
+    reception_id = SelectField(_l("关联的工作室接待"), validators=[Optional()])
+    assembly_id = SelectField(_l("关联的会议（有奖批评大会）"), validators=[Optional()])
     attachment = FileField(_l("照片或扫描件（可选）"), validators=[
         FileAllowed(["jpg", "jpeg", "png", "pdf"], _l("佐证附件须为照片（JPG、PNG）或 PDF。"))])
 

@@ -78,6 +78,13 @@ class ActionOccurrence(TenantScoped, Timestamped, db.Model):
         tenant_fk("action_id", "required_actions", ondelete="CASCADE"),
         tenant_fk("visit_id", "visits"),
         tenant_fk("matter_id", "matters"),
+        # Named: the conventional name would pass PostgreSQL's 63 characters.
+        ForeignKeyConstraint(["township_id", "reception_id"],
+                             ["studio_receptions.township_id", "studio_receptions.id"],
+                             name="fk_action_occurrences_reception"),
+        ForeignKeyConstraint(["township_id", "assembly_id"],
+                             ["assemblies.township_id", "assemblies.id"],
+                             name="fk_action_occurrences_assembly"),
         ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
         UniqueConstraint("township_id", "action_id", "period", name="uq_action_occurrences_period"),
     )
@@ -94,9 +101,14 @@ class ActionOccurrence(TenantScoped, Timestamped, db.Model):
     # of app.notices; its original file name for people.
     attachment_key: Mapped[str | None] = mapped_column(String(200))
     attachment_name: Mapped[str | None] = mapped_column(String(120))
+    # A studio reception (接访) or an assembly (a meeting) the occurrence was.
+    reception_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    assembly_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     action = tenant_relationship("ActionOccurrence", "RequiredAction", "action_id")
     visit = tenant_relationship("ActionOccurrence", "Visit", "visit_id")
+    reception = tenant_relationship("ActionOccurrence", "Reception", "reception_id")
+    assembly = tenant_relationship("ActionOccurrence", "Assembly", "assembly_id")
 
 
 class CommitmentState(LabelledEnum):

@@ -80,19 +80,20 @@ EVIDENCE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/pn
 
 def record_occurrence(action: RequiredAction, actor, *, day: date, done: bool, note: str = "",
                       visit=None, matter=None, attachment: tuple[str, bytes] | None = None,
-                      storage=None) -> ActionOccurrence:
+                      reception=None, assembly=None, storage=None) -> ActionOccurrence:
     """Tick this period's occurrence as done (with evidence) or missed.
 
-    Evidence is a note, a linked visit (走访, 下访 or 接访) or matter, or an attached photo or
-    scan (`attachment` = (file name, bytes)). A later entry for the same period corrects the
-    earlier one; an earlier attachment stays unless a new one is given.
+    Evidence is a note, a linked visit (走访, 下访 or 接访), matter, studio reception or
+    assembly (a meeting), or an attached photo or scan (`attachment` = (file name, bytes)).
+    A later entry for the same period corrects the earlier one; an earlier attachment stays
+    unless a new one is given.
     """
     if attachment is not None:
         suffix = Path(attachment[0]).suffix.lower()
         if suffix not in EVIDENCE_TYPES or not attachment[1]:
             raise CadreError("佐证附件须为照片（JPG、PNG）或 PDF。")
-    if done and not (note.strip() or visit or matter or attachment):
-        raise CadreError("完成须留下佐证：说明、关联的走访或事项，或附上照片、扫描件。")
+    if done and not (note.strip() or visit or matter or attachment or reception or assembly):
+        raise CadreError("完成须留下佐证：说明、关联的走访、接待、会议或事项，或附上照片、扫描件。")
     period = period_key(action.frequency, day)
     row = db.session.scalar(select(ActionOccurrence).where(
         ActionOccurrence.township_id == action.township_id,
@@ -105,6 +106,8 @@ def record_occurrence(action: RequiredAction, actor, *, day: date, done: bool, n
     row.note = note.strip()
     row.visit_id = getattr(visit, "id", None)
     row.matter_id = getattr(matter, "id", None)
+    row.reception_id = getattr(reception, "id", None)
+    row.assembly_id = getattr(assembly, "id", None)
     row.recorded_by_id = actor.id
     if attachment is not None:
         if storage is None:

@@ -131,7 +131,7 @@ def actions(form=None):
     statuses = ops.actions_this_period(township.id, today, owner_id=owner_id)
     return _render("actions.html", 422 if form.errors else 200, statuses=statuses, form=form,
                    supervisor=_is_supervisor(), tick_form=TickForm(formdata=None),
-                   visits=_recent_visits())
+                   visits=_recent_visits(), evidence=_recent_receptions_and_meetings())
 
 
 @bp.route("/actions/new", methods=["POST"])
@@ -155,6 +155,21 @@ def _recent_visits():
                               .order_by(Visit.visited_on.desc()).limit(20)).all()
 
 
+def _recent_receptions_and_meetings():
+    """The last receptions of the township's studios and its recent assemblies, as evidence."""
+    from app.assembly.models import Assembly
+    from app.studio.models import Reception
+
+    township = current_township()
+    receptions = db.session.scalars(scoped(Reception).order_by(
+        Reception.received_at.desc()).limit(20)).all() \
+        if township.service_enabled("studio") else []
+    meetings = db.session.scalars(scoped(Assembly).where(
+        Assembly.held_on <= local_today(township)).order_by(Assembly.held_on.desc())
+        .limit(10)).all() if township.service_enabled("assembly") else []
+    return receptions, meetings
+
+
 @bp.route("/actions/<uuid:action_id>/tick", methods=["POST"])
 @staff()
 def tick(action_id):
@@ -167,21 +182,32 @@ def tick(action_id):
         scoped(Visit).where(Visit.visitor_id == action.owner_id)
         .order_by(Visit.visited_on.desc()).limit(20)).all()
     form.visit_id.choices = [("", "—")] + [(str(v.id), str(v.visited_on)) for v in visits]
+    receptions, meetings = _recent_receptions_and_meetings()
+    form.reception_id.choices = [("", "—")] + [(str(r.id), r.topic) for r in receptions]
+    form.assembly_id.choices = [("", "—")] + [(str(a.id), a.title) for a in meetings]
     if form.validate_on_submit():
+        from app.assembly.models import Assembly
+        from app.studio.models import Reception
+
         visit = get_or_404(Visit, form.visit_id.data) if form.visit_id.data else None
+        reception = get_or_404(Reception, form.reception_id.data) \
+            if form.reception_id.data else None
+        meeting = get_or_404(Assembly, form.assembly_id.data) if form.assembly_id.data else None
         upload = form.attachment.data
         attachment = (upload.filename, upload.read()) if upload and upload.filename else None
         try:
             ops.record_occurrence(action, current_user, day=local_today(township),
                                   done=form.done.data == "yes", note=form.note.data or "",
-                                  visit=visit, attachment=attachment)
+                                  visit=visit, attachment=attachment, reception=reception,
+                                  assembly=meeting)
         except ops.CadreError as exc:
             flash(str(exc), "error")
         else:
             db.session.commit()
             flash(_("已记录“%(name)s”本期情况。", name=action.name), "success")
     else:
-        errors = form.attachment.errors or [_("请填写本期情况。")]
+        errors = (form.attachment.errors or form.reception_id.errors
+                  or form.assembly_id.errors or [_("请填写本期情况。")])
         flash(errors[0], "error")
     return redirect(request.form.get("back") or url_for(".actions"))
 

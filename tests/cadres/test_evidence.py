@@ -40,3 +40,31 @@ def test_tick_with_an_attachment_then_open_it(app, client):
     link = re.search(r'href="([^"]+/cadres/evidence/[^"]+)"', page.text).group(1)
     photo = client.get(link)
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg" and photo.data == JPEG
+
+
+def test_a_studio_reception_is_the_evidence_of_the_weekly_reception(app, client):
+    from app.studio import operations as studio_ops
+    from app.studio.models import Studio
+
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township()
+        bind_township(db.session, t.id)
+        rep = factories.user(t, Role.CADRE, Role.PARTY_REP, name="甘世杰")
+        action = ops.create_action(t, name="每周一次接访", frequency="weekly", owner=rep)
+        studio = Studio(township_id=t.id, name="中山社区工作室",
+                        pattern=studio_ops.parse_pattern("周六 09:00-11:30"))
+        db.session.add(studio)
+        db.session.flush()
+        reception = studio_ops.receive(t, studio, rep, channel="session", topic="垃圾清运",
+                                       suggestions=["增加清运次数"])
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, rep)
+    page = client.get(f"/t/{t.slug}/cadres/actions")
+    assert "垃圾清运" in page.text  # offered as evidence
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    client.post(f"/t/{t.slug}/cadres/actions/{action.id}/tick",
+                data={"csrf_token": token, "done": "yes", "reception_id": str(reception.id)})
+    page = client.get(f"/t/{t.slug}/cadres/actions")
+    assert "接待：垃圾清运" in page.text
