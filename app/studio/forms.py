@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.matters.models import Rating
 from app.studio.models import HolidayRule, MemberKind, ReceptionChannel, RepLevel
 
 MOBILE = Regexp(r"^(1[3-9]\d{9})?$", message=_l("请填写 11 位手机号码。"))
@@ -77,6 +85,16 @@ class ReferForm(FlaskForm):
 class AnswerForm(FlaskForm):
     text = TextAreaField(_l("答复内容"), validators=[DataRequired(_l("答复内容不能为空。")),
                                                    Length(max=2000)])
+
+
+class RatingForm(FlaskForm):
+    """The visitor's rating, heard by the representative on a call-back or in person."""
+
+    rating = RadioField(_l("群众评价"), choices=Rating.choices,
+                        validators=[DataRequired(_l("请选择群众的评价。"))])
+    source = SelectField(_l("怎么听到的"), choices=[("phone", _l("电话回访")),
+                                                    ("visit", _l("当面或上门"))])
+    comment = StringField(_l("群众原话"), validators=[Optional(), Length(max=500)])
 
 
 class ExampleForm(FlaskForm):

@@ -36,6 +36,9 @@ class StudioError(ValueError):
     """A step the rules do not allow; the message is for people."""
 
 
+ANSWERED = (State.REPLIED.value, State.CLOSED.value)
+
+
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
@@ -294,6 +297,38 @@ def answer(case: StudioCase, actor, *, text: str, township) -> None:
     ledger.reply(case.matter, actor, public_text=text, township=township)
 
 
+def rate(case: StudioCase, actor, *, rating: str, source: str, comment: str = "",
+         township) -> None:
+    """The visitor's rating, heard by a representative (the ledger keeps who entered it and how;
+    a dissatisfied rating reopens the matter)."""
+    from app.matters.models import EvaluationSource
+
+    how = EvaluationSource(source).label
+    ledger.evaluate(case.matter, rating=rating, source=source, comment=comment,
+                    entered_by=actor, how=how, township=township)
+
+
+CASE_FILTERS = ("open", "referred", "overdue", "answered", "good")
+
+
+def filter_cases(cases: list[StudioCase], which: str | None, today: date,
+                 member_id=None) -> list[StudioCase]:
+    """The cases page's filters: waiting for an answer, referred and waiting, past the deadline,
+    answered, good examples; optionally only what one representative received."""
+    def keep(case: StudioCase) -> bool:
+        answered = case.matter.state in ANSWERED
+        return {
+            "open": not answered,
+            "referred": bool(case.referred_to) and not answered,
+            "overdue": not answered and case.matter.due_on is not None
+            and (case.referral_due or case.matter.due_on) < today,
+            "answered": answered,
+            "good": case.good_example,
+        }.get(which or "", True)
+
+    return [c for c in cases if keep(c) and (member_id is None or c.member_id == member_id)]
+
+
 def cases_of(studio: Studio) -> list[StudioCase]:
     return list(db.session.scalars(
         select(StudioCase).join(Reception, (Reception.township_id == StudioCase.township_id)
@@ -303,9 +338,6 @@ def cases_of(studio: Studio) -> list[StudioCase]:
 
 
 # ---------------------------------------------------------------- figures
-
-ANSWERED = (State.REPLIED.value, State.CLOSED.value)
-
 
 @dataclass(frozen=True)
 class StudioFigures:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.access import staff
 from app.accounts.models import Role
@@ -20,6 +21,7 @@ from app.studio.forms import (
     ExampleForm,
     MemberEditForm,
     MemberForm,
+    RatingForm,
     ReceptionForm,
     ReferForm,
     RotaForm,
@@ -344,11 +346,35 @@ def receive(studio_id):
 @bp.route("/<uuid:studio_id>/cases")
 @staff(*READERS)
 def cases(studio_id):
+    """The studio's suggestions, filtered by where they stand or by who received them."""
     studio_row = get_or_404(Studio, studio_id)
-    return render_template("studio/cases.html", studio=studio_row,
-                           cases=ops.cases_of(studio_row), refer_form=_refer_form(),
-                           answer_form=AnswerForm(), example_form=ExampleForm(),
-                           today=local_today(current_township()))
+    today = local_today(current_township())
+    which = request.args.get("show")
+    which = which if which in ops.CASE_FILTERS else None
+    reps = ops.reps_of(studio_row)
+    member = next((r for r in reps if str(r.id) == request.args.get("rep")), None)
+    shown = ops.filter_cases(ops.cases_of(studio_row), which, today,
+                             member_id=getattr(member, "id", None))
+    rated = _rated_matters([c.matter_id for c in shown])
+    return render_template("studio/cases.html", studio=studio_row, cases=shown, show=which,
+                           reps=reps, member=member, rated=rated, refer_form=_refer_form(),
+                           can_manage=_can_manage(current_township()),
+                           rating_form=RatingForm(), today=today)
+
+
+def _rated_matters(matter_ids) -> dict:
+    """matter id → the rating of its current stage, for the cases shown."""
+    from app.matters.models import Evaluation, Matter
+
+    if not matter_ids:
+        return {}
+    rows = db.session.execute(
+        select(Evaluation.matter_id, Evaluation.rating)
+        .join(Matter, (Matter.township_id == Evaluation.township_id)
+              & (Matter.id == Evaluation.matter_id) & (Matter.stage == Evaluation.stage))
+        .where(Evaluation.township_id == current_township().id,
+               Evaluation.matter_id.in_(matter_ids)))
+    return dict(rows.all())
 
 
 def _refer_form() -> ReferForm:
@@ -421,6 +447,27 @@ def reply_notice(studio_case_id):
                            actor=current_user)
     db.session.commit()
     return redirect(url_for("notices.document", document_id=doc.id))
+
+
+@bp.route("/cases/<uuid:studio_case_id>/rating", methods=["POST"])
+@staff(*RECEIVERS)
+def rating(studio_case_id):
+    """The visitor's rating of the answer, heard on a call-back or in person."""
+    case = _case(studio_case_id)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return _back_to_cases(case)
+    try:
+        ops.rate(case, current_user, rating=form.rating.data, source=form.source.data,
+                 comment=form.comment.data or "", township=current_township())
+    except TransitionError as exc:
+        db.session.rollback()
+        flash(_(str(exc)), "error")
+    else:
+        db.session.commit()
+        flash(_("已记录群众评价。"), "success")
+    return _back_to_cases(case)
 
 
 @bp.route("/cases/<uuid:studio_case_id>/example", methods=["POST"])

@@ -271,3 +271,50 @@ def test_the_public_page_shows_the_members_the_next_duties_and_good_cases_not_ph
     assert "100.0%" in page  # one suggestion, answered
     for private in ("13712345678", "13787654321", "17244939092", "赵桂兰"):
         assert private not in page
+
+
+def test_cases_filtered_rated_by_the_rep_and_marked_good_by_the_township(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        rep = db.session.get(Representative, (t.id, member.id))
+        ops.receive(t, studio, None, channel="session", topic="环境", member=rep,
+                    visitor_phone="13911112222",
+                    suggestions=["增加垃圾清运次数", "修补坑洼路面", "广场加装路灯"])
+        cases = {c.matter.title: c for c in ops.cases_of(studio)}
+        ops.refer(cases["修补坑洼路面"], None, unit="镇建设办", due=date(2099, 1, 1))
+        ops.answer(cases["增加垃圾清运次数"], None, text="已每日清运两次。", township=t)
+        ids = {title: c.id for title, c in cases.items()}
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, rep_user)
+    base = f"/t/{t.slug}/studio/{row.id}/cases"
+    page = client.get(base)
+    assert "139****2222" in page.text and "13911112222" not in page.text
+    assert "列为优秀工作案例" not in page.text  # the township marks good examples
+    shown = {key: client.get(f"{base}?show={key}").text for key in ("open", "referred",
+                                                                    "answered")}
+    assert "修补坑洼路面" in shown["referred"] and "广场加装路灯" not in shown["referred"]
+    assert "广场加装路灯" in shown["open"] and "增加垃圾清运次数" not in shown["open"]
+    assert "增加垃圾清运次数" in shown["answered"] and "修补坑洼路面" not in shown["answered"]
+    token = csrf(page.text)
+    rate = f"/t/{t.slug}/studio/cases/{ids['增加垃圾清运次数']}/rating"
+    assert client.post(rate, data={"csrf_token": token, "rating": "satisfied",
+                                   "source": "phone", "comment": "很快"}).status_code == 302
+    again = client.post(rate, data={"csrf_token": token, "rating": "dissatisfied",
+                                    "source": "phone"}, follow_redirects=True)
+    assert "本阶段已经评价过了" in again.text
+    assert "群众评价：满意" in client.get(f"{base}?show=answered").text
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        figures = ops.figures(studio, date(2099, 1, 1))
+        assert (figures.rated, figures.satisfaction_rate) == (1, 1.0)
+        bind_township(db.session, None)
+    login(client, admin)
+    good = f"/t/{t.slug}/studio/cases/{ids['增加垃圾清运次数']}/example"
+    assert client.post(good, data={"csrf_token": token, "note": "当天协调，三天落实。"}
+                       ).status_code == 302
+    assert "当天协调，三天落实。" in client.get(f"/t/{t.slug}/studios").text
+    assert "增加垃圾清运次数" in client.get(f"{base}?show=good").text
