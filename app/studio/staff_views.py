@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -390,47 +390,60 @@ def _case(case_id) -> StudioCase:
 
 
 def _back_to_cases(case: StudioCase):
-    return redirect(url_for("studio.cases", studio_id=case.reception.studio_id))
+    return redirect(url_for("studio.cases", studio_id=case.reception.studio_id,
+                            _anchor=f"case-{case.id}"))
+
+
+def _done(case: StudioCase, message: str, error: bool = False):
+    """htmx gets the case back in place with the message; a plain form, the page again."""
+    if request.htmx and not request.htmx.boosted:
+        township = current_township()
+        return render_template(
+            "studio/_case.html", c=case, notice=message, notice_error=error,
+            today=local_today(township), rated=_rated_matters([case.matter_id]),
+            refer_form=_refer_form(), rating_form=RatingForm(formdata=None),
+            can_manage=_can_manage(township)), 422 if error else 200
+    flash(message, "error" if error else "success")
+    return _back_to_cases(case)
+
+
+def _case_step(case: StudioCase, form, step, success):
+    """Validate the form, take the step, commit, and answer with `_done`."""
+    if not form.validate_on_submit():
+        return _done(case, next(iter(form.errors.values()))[0], error=True)
+    try:
+        step(form)
+    except (ops.StudioError, TransitionError) as exc:
+        db.session.rollback()
+        return _done(case, _(str(exc)), error=True)
+    db.session.commit()
+    return _done(case, success())
 
 
 @bp.route("/cases/<uuid:studio_case_id>/refer", methods=["POST"])
 @staff(*RECEIVERS)
 def refer(studio_case_id):
+    """Refer to a hall centre or a named department, with the date they must answer by."""
     case = _case(studio_case_id)
-    form = _refer_form()
-    if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-        return _back_to_cases(case)
-    centre = get_or_404(Centre, form.centre_id.data) if form.centre_id.data else None
-    try:
+    township = current_township()
+
+    def step(form):
+        centre = get_or_404(Centre, form.centre_id.data) if form.centre_id.data else None
         ops.refer(case, current_user, unit=form.unit.data or "", due=form.due.data,
-                  centre=centre, today=local_today(current_township()))
-    except (ops.StudioError, TransitionError) as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("已转办%(unit)s。", unit=case.referred_to), "success")
-    return _back_to_cases(case)
+                  centre=centre, today=local_today(township))
+
+    return _case_step(case, _refer_form(), step,
+                      lambda: _("已转办%(unit)s。", unit=case.referred_to))
 
 
 @bp.route("/cases/<uuid:studio_case_id>/answer", methods=["POST"])
 @staff(*RECEIVERS)
 def answer(studio_case_id):
+    """The answer, by the representative or on behalf of the department it was referred to."""
     case = _case(studio_case_id)
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-        return _back_to_cases(case)
-    try:
-        ops.answer(case, current_user, text=form.text.data, township=current_township())
-    except TransitionError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("已答复，可打印答复函告知群众。"), "success")
-    return _back_to_cases(case)
+    return _case_step(case, AnswerForm(), lambda form: ops.answer(
+        case, current_user, text=form.text.data, township=current_township()),
+        lambda: _("已答复，可打印答复函告知群众。"))
 
 
 @bp.route("/cases/<uuid:studio_case_id>/reply.pdf", methods=["POST"])
@@ -454,20 +467,10 @@ def reply_notice(studio_case_id):
 def rating(studio_case_id):
     """The visitor's rating of the answer, heard on a call-back or in person."""
     case = _case(studio_case_id)
-    form = RatingForm()
-    if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-        return _back_to_cases(case)
-    try:
-        ops.rate(case, current_user, rating=form.rating.data, source=form.source.data,
-                 comment=form.comment.data or "", township=current_township())
-    except TransitionError as exc:
-        db.session.rollback()
-        flash(_(str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("已记录群众评价。"), "success")
-    return _back_to_cases(case)
+    return _case_step(case, RatingForm(), lambda form: ops.rate(
+        case, current_user, rating=form.rating.data, source=form.source.data,
+        comment=form.comment.data or "", township=current_township()),
+        lambda: _("已记录群众评价。"))
 
 
 @bp.route("/cases/<uuid:studio_case_id>/example", methods=["POST"])
@@ -475,14 +478,13 @@ def rating(studio_case_id):
 def example(studio_case_id):
     """Mark (or unmark) an outstanding case as a good example, shown publicly."""
     case = _case(studio_case_id)
-    form = ExampleForm()
-    if not form.validate_on_submit():
-        abort(400)
-    case.good_example = not case.good_example
-    case.example_note = (form.note.data or "").strip()
-    db.session.commit()
-    flash(_("已列为优秀工作案例。") if case.good_example else _("已取消优秀案例。"), "success")
-    return _back_to_cases(case)
+
+    def step(form):
+        case.good_example = not case.good_example
+        case.example_note = (form.note.data or "").strip() if case.good_example else ""
+
+    return _case_step(case, ExampleForm(), step, lambda: _(
+        "已列为优秀工作案例。") if case.good_example else _("已取消优秀案例。"))
 
 
 # The studio's documents (the rota poster, the reply notice) register with app.notices on import.

@@ -318,3 +318,30 @@ def test_cases_filtered_rated_by_the_rep_and_marked_good_by_the_township(app, cl
                        ).status_code == 302
     assert "当天协调，三天落实。" in client.get(f"/t/{t.slug}/studios").text
     assert "增加垃圾清运次数" in client.get(f"{base}?show=good").text
+
+
+def test_with_htmx_an_answer_swaps_only_its_case_and_a_refusal_says_why(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        ops.receive(t, studio, None, channel="phone", topic="照明", suggestions=["村口路灯坏了"])
+        db.session.commit()
+        case_id = db.session.scalar(select(StudioCase.id))
+        bind_township(db.session, None)
+    login(client, rep_user)
+    token = csrf(client.get(f"/t/{t.slug}/studio/{row.id}/cases").text)
+    hx = {"HX-Request": "true"}
+    url = f"/t/{t.slug}/studio/cases/{case_id}"
+    empty = client.post(f"{url}/answer", data={"csrf_token": token, "text": ""}, headers=hx)
+    assert empty.status_code == 422 and "答复内容不能为空" in empty.text
+    done = client.post(f"{url}/answer", data={"csrf_token": token, "text": "已修好。"},
+                       headers=hx)
+    assert done.status_code == 200
+    assert f'id="case-{case_id}"' in done.text and "<html" not in done.text
+    assert "已修好。" in done.text and "已答复，可打印答复函告知群众" in done.text
+    late = client.post(f"{url}/refer", data={"csrf_token": token, "unit": "镇建设办",
+                                             "due": "2099-01-01"}, headers=hx)
+    assert late.status_code == 422 and 'role="status"' in late.text
+    plain = client.post(f"{url}/answer", data={"csrf_token": token, "text": "again"})
+    assert plain.status_code == 302 and plain.headers["Location"].endswith(f"#case-{case_id}")
