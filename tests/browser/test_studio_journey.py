@@ -3,6 +3,8 @@ referred, both answered, and the studio's reply rate on its public page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -77,3 +79,34 @@ def test_rota_reception_referral_replies_and_reply_rate(live_server, browser, to
     page.goto(f"{live_server}/t/{t.slug}/studios")
     expect(page.locator(".reply-rate").first).to_have_text("100.0%")
     expect(page.get_by_text("赵桂兰")).to_have_count(0)
+
+
+
+def test_a_resident_on_a_phone_sees_who_is_on_duty_and_leaves_a_suggestion(
+        app, live_server, phone, town):
+    from app.matters.operations import local_today
+
+    t, admin, studio = town
+    with app.app_context():
+        bind_township(db.session, t.id)
+        row = db.session.get(Studio, (t.id, studio.id))
+        today = local_today(t)
+        ops.generate_month(row, today, reps_per_session=2)
+        ops.generate_month(row, today.replace(day=28) + timedelta(days=7), reps_per_session=2)
+        first = ops.sessions_between(row, today, today + timedelta(days=62))[0]
+        on_duty = [a.member.name for a in first.assignments]
+        db.session.commit()
+        bind_township(db.session, None)
+    page = phone
+    page.goto(f"{live_server}/t/{t.slug}/studios")
+    card = page.locator("section.studio-card", has_text="中山社区党代表工作室")
+    expect(card).to_contain_text("周六 09:00-11:30")
+    expect(card.locator(".next-sessions li").first).to_contain_text("、".join(on_duty))
+    card.get_by_role("link", name="网上留言建议").click()
+    page.get_by_label("主题").fill("停车")
+    page.get_by_label("您的意见建议").fill("菜市场门口乱停车，建议划线")
+    page.get_by_label("手机号码（用于答复，可不填）").fill("13900003333")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("heading", name="谢谢您的建议！")).to_be_visible()
+    assert page.locator("#number").inner_text().startswith(t.code)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits the phone
