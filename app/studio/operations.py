@@ -142,7 +142,7 @@ def is_holiday(calendar: WorkCalendar, day: date) -> bool:
 
 
 def generate_month(studio: Studio, month_start: date, reps_per_session: int,
-                   skip_holidays: bool = True) -> list[DutySession]:
+                   skip_holidays: bool = True, since: date | None = None) -> list[DutySession]:
     """Sessions of one month from the opening pattern, with representatives by rotation.
 
     Days off on the Chinese calendar (holidays and, for a weekday pattern, any day off) follow
@@ -150,6 +150,7 @@ def generate_month(studio: Studio, month_start: date, reps_per_session: int,
     a weekend studio, so ordinary weekends are kept; only public holidays move them.
     Rotation is fair: whoever has had the fewest duties at this studio goes first (ties by
     name), and nobody sits twice in one session. Generating a month again adds nothing twice.
+    With `since`, days before it are left alone (a month already under way).
     """
     if not studio.active:
         raise StudioError("工作室已停用，不能排班。")
@@ -161,7 +162,7 @@ def generate_month(studio: Studio, month_start: date, reps_per_session: int,
     month_end = (month_start + timedelta(days=32)).replace(day=1)
     counts = _duty_counts(studio)
     created = []
-    day = month_start
+    day = max(month_start, since) if since else month_start
     while day < month_end:
         for opening in studio.pattern or []:
             if day.weekday() != opening["weekday"]:
@@ -201,8 +202,13 @@ def generate_month(studio: Studio, month_start: date, reps_per_session: int,
     return created
 
 
-def swap(assignment: DutyAssignment, replacement: Representative, note: str) -> None:
+def swap(assignment: DutyAssignment, replacement: Representative, note: str,
+         today: date | None = None) -> None:
     """Someone else sits this duty; the rota keeps who was due."""
+    if today is not None and assignment.session.day < today:
+        raise StudioError("已过去的值班不能换班。")
+    if not replacement.active or replacement.kind != MemberKind.REPRESENTATIVE:
+        raise StudioError("只能换成在任的党代表。")
     if replacement.studio_id != assignment.session.studio_id:
         raise StudioError("只能换成本工作室的党代表。")
     taken = {a.member_id for a in assignment.session.assignments}
@@ -215,6 +221,58 @@ def swap(assignment: DutyAssignment, replacement: Representative, note: str) -> 
     assignment.member_id = replacement.id
     assignment.swap_note = note.strip()[:200]
     db.session.flush()
+
+
+def retire(member: Representative, today: date) -> int:
+    """A member leaves the rota: their coming duties pass to whoever has sat least (a swap on
+    record, so the rota shows who was due). Returns how many duties were handed on."""
+    member.active = False
+    db.session.flush()
+    studio = db.session.get(Studio, (member.township_id, member.studio_id))
+    coming = db.session.scalars(
+        select(DutyAssignment)
+        .join(DutySession, (DutySession.township_id == DutyAssignment.township_id)
+              & (DutySession.id == DutyAssignment.session_id))
+        .where(DutyAssignment.township_id == member.township_id,
+               DutyAssignment.member_id == member.id, DutySession.day >= today)
+        .order_by(DutySession.day, DutySession.starts_at)).all()
+    reps = reps_of(studio)
+    counts = _duty_counts(studio)
+    handed = 0
+    for assignment in coming:
+        taken = {a.member_id for a in assignment.session.assignments}
+        free = [r for r in reps if r.id not in taken]
+        if not free:  # nobody left to sit it: the place stays empty
+            db.session.delete(assignment)
+            continue
+        chosen = min(free, key=lambda r: (counts[r.id], r.name))
+        counts[chosen.id] += 1
+        swap(assignment, chosen, "离任，自动顺延")
+        handed += 1
+    db.session.flush()
+    return handed
+
+
+def clear_month(studio: Studio, month_start: date, today: date) -> int:
+    """Take back the coming sessions of a month that have received nobody (e.g. after the
+    opening hours changed), so the month can be generated again. Past sessions stay."""
+    month_start = month_start.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
+    received = select(Reception.session_id).where(
+        Reception.township_id == studio.township_id, Reception.session_id.is_not(None))
+    sessions = db.session.scalars(select(DutySession).where(
+        DutySession.township_id == studio.township_id, DutySession.studio_id == studio.id,
+        DutySession.day >= max(month_start, today), DutySession.day < month_end,
+        DutySession.id.not_in(received))).all()
+    for session in sessions:
+        for assignment in db.session.scalars(select(DutyAssignment).where(
+                DutyAssignment.township_id == studio.township_id,
+                DutyAssignment.session_id == session.id)):
+            db.session.delete(assignment)
+        db.session.flush()
+        db.session.delete(session)
+    db.session.flush()
+    return len(sessions)
 
 
 def sessions_between(studio: Studio, start: date, end: date) -> list[DutySession]:

@@ -175,9 +175,14 @@ def edit_member(studio_member_id):
             member.level = form.level.data
             member.phone = (form.phone.data or "").strip()
             member.intro = (form.intro.data or "").strip()
+            handed = None
+            if member.active and not form.active.data:
+                handed = ops.retire(member, local_today(township))
             member.active = form.active.data
             db.session.commit()
             flash(_("已保存%(name)s的信息。", name=member.name), "success")
+            if handed:
+                flash(_("其后 %(n)s 次值班已按轮换顺延给其他党代表。", n=handed), "success")
             return redirect(url_for("studio.studio", studio_id=member.studio_id))
     return render_template("studio/member.html", member=member, form=form), (
         422 if form.errors else 200)
@@ -229,7 +234,7 @@ def generate_rota(studio_id):
     month = _month(form.month.data, local_today(township))
     try:
         created = ops.generate_month(studio_row, month, settings.reps_per_session,
-                                     settings.skip_holidays)
+                                     settings.skip_holidays, since=local_today(township))
     except ops.StudioError as exc:
         db.session.rollback()
         flash(_(str(exc)), "error")
@@ -237,6 +242,23 @@ def generate_rota(studio_id):
         db.session.commit()
         flash(_("已排出%(month)s的 %(n)s 次值班。", month=f"{month.year}年{month.month}月",
                 n=len(created)), "success")
+    return redirect(url_for("studio.studio", studio_id=studio_row.id, month=f"{month:%Y-%m}"))
+
+
+@bp.route("/<uuid:studio_id>/rota/clear", methods=["POST"])
+@staff(*MANAGERS)
+def clear_rota(studio_id):
+    """Take back a month's coming sessions that received nobody, to generate it again."""
+    township = current_township()
+    studio_row = get_or_404(Studio, studio_id)
+    form = RotaForm()
+    if not form.validate_on_submit():
+        return studio(studio_id, rota_form=form, status=422)
+    month = _month(form.month.data, local_today(township))
+    cleared = ops.clear_month(studio_row, month, local_today(township))
+    db.session.commit()
+    flash(_("已撤销%(month)s尚未举行的 %(n)s 次值班，可按新的开放时间重新排班。",
+            month=f"{month.year}年{month.month}月", n=cleared), "success")
     return redirect(url_for("studio.studio", studio_id=studio_row.id, month=f"{month:%Y-%m}"))
 
 
@@ -278,7 +300,8 @@ def swap(assignment_id):
     if form.validate_on_submit():
         replacement = get_or_404(Representative, form.member_id.data)
         try:
-            ops.swap(assignment, replacement, form.note.data)
+            ops.swap(assignment, replacement, form.note.data,
+                     today=local_today(current_township()))
         except ops.StudioError as exc:
             db.session.rollback()
             flash(_(str(exc)), "error")

@@ -140,7 +140,7 @@ def test_a_member_is_linked_to_a_party_rep_account_and_then_sees_their_duties(ap
     saved = client.post(url, data={**base, "user_id": str(rep_user.id)})
     assert saved.status_code == 302
     made = client.post(f"/t/{t.slug}/studio/{row.id}/rota",
-                       data={"csrf_token": csrf(page.text), "month": "2026-12"})
+                       data={"csrf_token": csrf(page.text), "month": "2030-06"})
     assert made.status_code == 302
     with app.app_context():
         bind_township(db.session, t.id)
@@ -345,3 +345,37 @@ def test_with_htmx_an_answer_swaps_only_its_case_and_a_refusal_says_why(app, cli
     assert late.status_code == 422 and 'role="status"' in late.text
     plain = client.post(f"{url}/answer", data={"csrf_token": token, "text": "again"})
     assert plain.status_code == 302 and plain.headers["Location"].endswith(f"#case-{case_id}")
+
+
+def test_a_retiring_rep_hands_coming_duties_on_fairly_and_past_ones_stay(saturday_studio):
+    t, row, reps = saturday_studio
+    sessions = ops.generate_month(row, date(2026, 12, 1), reps_per_session=1)
+    # Four Saturdays, three reps by name: 邓美玲 sits the 5th and the 26th.
+    leaving = sessions[0].assignments[0].member
+    theirs = [s for s in sessions if s.assignments[0].member_id == leaving.id]
+    assert [s.day.day for s in theirs] == [5, 26]
+    handed = ops.retire(leaving, today=date(2026, 12, 10))
+    db.session.expire_all()
+    assert handed == 1 and not leaving.active
+    assert sessions[0].assignments[0].member_id == leaving.id  # the 5th is history
+    last = sessions[-1].assignments[0]
+    assert last.member_id != leaving.id and last.swapped_from_id == leaving.id
+    assert "离任" in last.swap_note
+    with pytest.raises(ops.StudioError, match="已过去"):
+        ops.swap(sessions[0].assignments[0], reps[1], "补录", today=date(2026, 12, 10))
+    with pytest.raises(ops.StudioError, match="在任"):
+        ops.swap(sessions[-1].assignments[0], leaving, "回来", today=date(2026, 12, 10))
+
+
+def test_a_month_can_be_taken_back_except_what_was_held_or_received(saturday_studio):
+    t, row, reps = saturday_studio
+    sessions = ops.generate_month(row, date(2026, 12, 1), reps_per_session=1)
+    ops.receive(t, row, None, channel="session", session=sessions[1], topic="环境",
+                suggestions=["增加垃圾清运次数"])
+    assert ops.clear_month(row, date(2026, 12, 1), today=date(2026, 12, 10)) == 2
+    left = ops.sessions_between(row, date(2026, 12, 1), date(2027, 1, 1))
+    assert [s.day.day for s in left] == [5, 12]  # held on the 5th; the 12th received someone
+    row.pattern = ops.parse_pattern("周日 09:00-11:30")
+    again = ops.generate_month(row, date(2026, 12, 1), reps_per_session=1,
+                               since=date(2026, 12, 10))
+    assert [s.day.day for s in again] == [13, 20, 27]  # no Sunday made up in the past
