@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -31,7 +32,10 @@ def rota_context(township, subject_id, progress=None) -> dict:
     members = db.session.scalars(select(Representative).where(
         Representative.township_id == township.id, Representative.studio_id == studio.id,
         Representative.active.is_(True)).order_by(Representative.kind, Representative.name)).all()
+    public_url = url_for("studio_public.suggest", slug=township.slug, studio_id=studio.id,
+                         _external=True)
     return {"studio": studio, "month": month, "sessions": sessions, "members": members,
+            "public_url": public_url, "qr": qr_data_uri(public_url),
             "source": {"studio": studio.name, "month": month_text}}
 
 

@@ -371,13 +371,14 @@ CASE_FILTERS = ("open", "referred", "overdue", "answered", "good")
 
 def filter_cases(cases: list[StudioCase], which: str | None, today: date,
                  member_id=None) -> list[StudioCase]:
-    """The cases page's filters: waiting for an answer, referred and waiting, past the deadline,
-    answered, good examples; optionally only what one representative received."""
+    """The cases page's filters: waiting for an answer, referred, past the deadline, answered,
+    good examples (each the rows behind a figure); optionally only what one representative
+    received."""
     def keep(case: StudioCase) -> bool:
         answered = case.matter.state in ANSWERED
         return {
             "open": not answered,
-            "referred": bool(case.referred_to) and not answered,
+            "referred": bool(case.referred_to),
             "overdue": not answered and case.matter.due_on is not None
             and (case.referral_due or case.matter.due_on) < today,
             "answered": answered,

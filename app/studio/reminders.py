@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.studio.models import DutyAssignment, DutySession, Representative
+from app.studio.models import DutyAssignment, DutySession, Representative, Studio
 
 
 def sweep(township, today: date) -> int:
@@ -22,13 +22,17 @@ def sweep(township, today: date) -> int:
               & (DutySession.id == DutyAssignment.session_id))
         .join(Representative, (Representative.township_id == DutyAssignment.township_id)
               & (Representative.id == DutyAssignment.member_id))
+        .join(Studio, (Studio.township_id == DutySession.township_id)
+              & (Studio.id == DutySession.studio_id))
         .where(DutyAssignment.township_id == township.id,
                DutySession.day == today + timedelta(days=1),
-               Representative.user_id.is_not(None))).all()
+               Representative.user_id.is_not(None), Representative.active.is_(True),
+               Studio.active.is_(True))).all()
     sent = 0
     for assignment, session, rep in rows:
+        place = f"（{session.studio.place}）" if session.studio.place else ""
         message = (f"明天（{session.day:%m月%d日}）{session.starts_at:%H:%M}–"
-                   f"{session.ends_at:%H:%M} 您在{session.studio.name}值班接待。")
+                   f"{session.ends_at:%H:%M} 您在{session.studio.name}{place}值班接待。")
         sent += notify(township, rep.user_id, occasion=f"studio-duty:{assignment.id}",
                        message=message, link=f"/t/{township.slug}/studio/{session.studio_id}")
     return sent

@@ -117,7 +117,7 @@ def studio(studio_id, member_form=None, rota_form=None, status=200):
         rota_form=rota_form or RotaForm(month=f"{month:%Y-%m}"),
         received=ops.receptions_per_session(studio, month, next_month),
         figures=ops.figures(studio, today),
-        rep_figures=[ops.figures(studio, today, member=r) for r in reps],
+        rep_figures=[(r, ops.figures(studio, today, member=r)) for r in reps],
         can_manage=_can_manage(township)), status
 
 
@@ -375,7 +375,8 @@ def cases(studio_id):
     which = request.args.get("show")
     which = which if which in ops.CASE_FILTERS else None
     reps = ops.reps_of(studio_row)
-    member = next((r for r in reps if str(r.id) == request.args.get("rep")), None)
+    member = next((r for r in _members(studio_row) if str(r.id) == request.args.get("rep")),
+                  None)  # a retired member's cases stay reachable from the figures
     shown = ops.filter_cases(ops.cases_of(studio_row), which, today,
                              member_id=getattr(member, "id", None))
     rated = _rated_matters([c.matter_id for c in shown])

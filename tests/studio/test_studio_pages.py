@@ -379,3 +379,19 @@ def test_a_month_can_be_taken_back_except_what_was_held_or_received(saturday_stu
     again = ops.generate_month(row, date(2026, 12, 1), reps_per_session=1,
                                since=date(2026, 12, 10))
     assert [s.day.day for s in again] == [13, 20, 27]  # no Sunday made up in the past
+
+
+def test_no_reminder_for_a_closed_studio_or_a_retired_rep(saturday_studio):
+    from app.studio import reminders
+
+    t, row, reps = saturday_studio
+    user = factories.user(t, Role.PARTY_REP, name="邓美玲")
+    reps[0].user_id = user.id
+    session = ops.generate_month(row, date(2026, 11, 1), reps_per_session=3)[0]
+    eve = session.day - timedelta(days=1)
+    row.active = False
+    assert reminders.sweep(t, eve) == 0
+    row.active, reps[0].active = True, False
+    assert reminders.sweep(t, eve) == 0
+    reps[0].active = True
+    assert reminders.sweep(t, eve) == 1
