@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.matters import operations as ledger
 from app.matters.models import SATISFIED_RATINGS, Channel, Evaluation, Matter, State
+from app.models import utcnow
 from app.studio.models import (
     DutyAssignment,
     DutySession,
@@ -313,7 +314,8 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
                           channel=ReceptionChannel(channel).value,
                           visitor_name=(visitor_name or "").strip() or None,
                           visitor_phone=(visitor_phone or "").strip() or None,
-                          topic=topic.strip(), said=said.strip())
+                          topic=topic.strip(), said=said.strip(),
+                          received_at=now or utcnow())
     db.session.add(reception)
     db.session.flush()
     for text in suggestions:
