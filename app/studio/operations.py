@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -429,10 +429,14 @@ class StudioFigures:
         return self._rate(self.satisfied, self.rated)
 
 
-def figures(studio: Studio, today: date, member: Representative | None = None) -> StudioFigures:
+def figures(studio: Studio, today: date, member: Representative | None = None,
+            since: date | None = None) -> StudioFigures:
     """Sessions held, visitors, suggestions, referred, replied (on time), satisfaction — for the
-    studio, or for one representative (the sessions they sat, what they received)."""
+    studio, or for one representative (the sessions they sat, what they received); from `since`
+    (a local date) when given, otherwise since the studio opened."""
     tid = studio.township_id
+    township = db.session.get(Township, tid)
+    zone = ZoneInfo(township.timezone) if township is not None else UTC
     sessions = select(func.count()).select_from(DutySession).where(
         DutySession.township_id == tid, DutySession.studio_id == studio.id,
         DutySession.day <= today)
@@ -445,6 +449,11 @@ def figures(studio: Studio, today: date, member: Representative | None = None) -
              .join(Matter, (Matter.township_id == StudioCase.township_id)
                    & (Matter.id == StudioCase.matter_id))
              .where(StudioCase.township_id == tid, Reception.studio_id == studio.id))
+    if since is not None:
+        start = datetime.combine(since, time(), tzinfo=zone).astimezone(UTC)
+        sessions = sessions.where(DutySession.day >= since)
+        receptions = receptions.where(Reception.received_at >= start)
+        cases = cases.where(Reception.received_at >= start)
     if member is not None:
         sessions = sessions.join(DutyAssignment, (
             DutyAssignment.township_id == DutySession.township_id)
@@ -454,8 +463,6 @@ def figures(studio: Studio, today: date, member: Representative | None = None) -
         cases = cases.where(StudioCase.member_id == member.id)
     rows = db.session.execute(cases).all()
     replied = [r for r in rows if r.state in ANSWERED]
-    township = db.session.get(Township, tid)
-    zone = ZoneInfo(township.timezone) if township is not None else UTC
     on_time = [r for r in replied if r.replied_at is not None and
                r.replied_at.astimezone(zone).date() <= r.due_on]
     matter_ids = [r[5] for r in rows]

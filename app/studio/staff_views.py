@@ -109,6 +109,9 @@ def studio(studio_id, member_form=None, rota_form=None, status=200):
     sessions = ops.sessions_between(studio, month, next_month)
     members = _members(studio)
     reps = [m for m in members if m.kind == MemberKind.REPRESENTATIVE]
+    period = request.args.get("period")
+    since = {"year": today.replace(month=1, day=1), "month": today.replace(day=1)}.get(period)
+    period = period if since else None
     return render_template(
         "studio/studio.html", studio=studio, members=members, reps=reps, sessions=sessions,
         month=month, prev_month=(month - timedelta(days=1)).replace(day=1),
@@ -116,8 +119,8 @@ def studio(studio_id, member_form=None, rota_form=None, status=200):
         member_form=member_form or _member_form(MemberForm, township),
         rota_form=rota_form or RotaForm(month=f"{month:%Y-%m}"),
         received=ops.receptions_per_session(studio, month, next_month),
-        figures=ops.figures(studio, today),
-        rep_figures=[(r, ops.figures(studio, today, member=r)) for r in reps],
+        period=period, figures=ops.figures(studio, today, since=since),
+        rep_figures=[(r, ops.figures(studio, today, member=r, since=since)) for r in reps],
         can_manage=_can_manage(township)), status
 
 

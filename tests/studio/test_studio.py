@@ -170,6 +170,8 @@ def test_staff_register_a_reception_and_generate_the_rota_over_http(app, client)
     assert made.status_code == 302
     rota = client.get(made.headers["Location"])
     assert rota.text.count("周代表") >= 4  # every Saturday of June 2030, and the member list
+    this_year = client.get(f"/t/{t.slug}/studio/{row.id}?period=year")
+    assert 'period=year" aria-current="page"' in this_year.text
     form = client.get(f"/t/{t.slug}/studio/{row.id}/receive")
     refused = client.post(f"/t/{t.slug}/studio/{row.id}/receive", data={
         "csrf_token": csrf(form.text), "channel": "phone", "topic": "", "suggestions": "路灯",

@@ -395,3 +395,24 @@ def test_no_reminder_for_a_closed_studio_or_a_retired_rep(saturday_studio):
     assert reminders.sweep(t, eve) == 0
     reps[0].active = True
     assert reminders.sweep(t, eve) == 1
+
+
+def test_figures_for_a_period_count_only_what_was_received_in_it(saturday_studio):
+    from datetime import UTC, datetime
+
+    t, row, reps = saturday_studio
+    ops.generate_month(row, date(2026, 10, 1), reps_per_session=1)
+    ops.generate_month(row, date(2026, 11, 1), reps_per_session=1)
+    # 31 October, 23:30 in Shanghai is still October there, though November in UTC.
+    late_october = datetime(2026, 10, 31, 15, 30, tzinfo=UTC)
+    ops.receive(t, row, None, channel="phone", topic="十月", suggestions=["十月的建议"],
+                member=reps[0], now=late_october)
+    ops.receive(t, row, None, channel="phone", topic="十一月", suggestions=["十一月的建议"],
+                member=reps[0], now=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    today = date(2026, 11, 23)
+    whole = ops.figures(row, today)
+    november = ops.figures(row, today, since=date(2026, 11, 1))
+    assert (whole.visitors, whole.suggestions) == (2, 2)
+    assert (november.visitors, november.suggestions) == (1, 1)
+    assert (whole.sessions, november.sessions) == (7, 3)  # Oct 10–31 and Nov 7–21 held
+    assert ops.figures(row, today, member=reps[0], since=date(2026, 11, 1)).suggestions == 1
