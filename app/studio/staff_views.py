@@ -364,6 +364,8 @@ def receive(studio_id):
         else:
             db.session.commit()
             flash(_("已登记接待。"), "success")
+            if request.form.get("then") == "next":  # a queue of visitors at a busy session
+                return redirect(url_for("studio.receive", studio_id=studio_row.id))
             return redirect(url_for("studio.cases", studio_id=studio_row.id))
     return render_template("studio/receive.html", studio=studio_row, form=form), (
         422 if form.errors else 200)

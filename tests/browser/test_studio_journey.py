@@ -58,7 +58,7 @@ def test_rota_reception_referral_replies_and_reply_rate(live_server, browser, to
     page.get_by_label("来访群众", exact=True).fill("赵桂兰")
     page.get_by_label("主题").fill("社区环境")
     page.get_by_label("意见建议或诉求").fill("增加垃圾清运次数\n修补南巷坑洼路面")
-    page.get_by_role("button", name="登记").click()
+    page.get_by_role("button", name="登记", exact=True).click()
     expect(page.get_by_text("已登记接待")).to_be_visible()
 
     road = page.locator("article", has_text="修补南巷坑洼路面")

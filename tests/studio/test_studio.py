@@ -177,10 +177,11 @@ def test_staff_register_a_reception_and_generate_the_rota_over_http(app, client)
         "csrf_token": csrf(form.text), "channel": "phone", "topic": "", "suggestions": "路灯",
         "visitor_name": "孙大爷"})
     assert refused.status_code == 422 and "孙大爷" in refused.text
-    client.post(f"/t/{t.slug}/studio/{row.id}/receive", data={
+    saved = client.post(f"/t/{t.slug}/studio/{row.id}/receive", data={
         "csrf_token": csrf(form.text), "channel": "phone", "topic": "照明",
         "suggestions": "村口路灯坏了\n广场加装路灯", "anonymous": "y",
-        "visitor_name": "孙大爷"})
+        "visitor_name": "孙大爷", "then": "next"})
+    assert saved.headers["Location"].endswith(f"/studio/{row.id}/receive")  # the next visitor
     with app.app_context():
         bind_township(db.session, t.id)
         matters = db.session.scalars(select(Matter)).all()
