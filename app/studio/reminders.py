@@ -12,7 +12,7 @@ from app.studio.models import DutyAssignment, DutySession, Representative, Studi
 
 def sweep(township, today: date) -> int:
     """Remind each representative with an account, once, the day before their duty."""
-    from app.notices.reminders import notify
+    from app.notices.reminders import _, notify
 
     if not township.service_enabled("studio"):
         return 0
@@ -30,9 +30,10 @@ def sweep(township, today: date) -> int:
                Studio.active.is_(True))).all()
     sent = 0
     for assignment, session, rep in rows:
-        place = f"（{session.studio.place}）" if session.studio.place else ""
-        message = (f"明天（{session.day:%m月%d日}）{session.starts_at:%H:%M}–"
-                   f"{session.ends_at:%H:%M} 您在{session.studio.name}{place}值班接待。")
+        message = _("明天（%(day)s）%(start)s–%(end)s 您在%(studio)s（%(place)s）值班接待。") % {
+            "day": f"{session.day.month}月{session.day.day}日",
+            "start": f"{session.starts_at:%H:%M}", "end": f"{session.ends_at:%H:%M}",
+            "studio": session.studio.name, "place": session.studio.place or "—"}
         sent += notify(township, rep.user_id, occasion=f"studio-duty:{assignment.id}",
                        message=message, link=f"/t/{township.slug}/studio/{session.studio_id}")
     return sent
