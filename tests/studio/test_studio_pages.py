@@ -196,8 +196,8 @@ def test_the_reply_notice_is_asked_for_only_once_answered(app, client):
     with app.app_context():
         bind_township(db.session, t.id)
         assert db.session.scalar(select(Matter.state)) == "replied"
-        kinds = db.session.scalars(select(Document.kind)).all()
-        assert kinds == ["studio_reply"]
+        docs = db.session.execute(select(Document.kind, Document.state, Document.error)).all()
+        assert [tuple(d) for d in docs] == [("studio_reply", "ready", "")]  # rendered by the job
 
 
 def test_the_opening_pattern_accepts_how_people_write_it():
@@ -416,3 +416,28 @@ def test_figures_for_a_period_count_only_what_was_received_in_it(saturday_studio
     assert (november.visitors, november.suggestions) == (1, 1)
     assert (whole.sessions, november.sessions) == (7, 3)  # Oct 10–31 and Nov 7–21 held
     assert ops.figures(row, today, member=reps[0], since=date(2026, 11, 1)).suggestions == 1
+
+
+def test_the_rota_poster_and_a_session_summary_are_made_by_the_document_job(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        session = ops.generate_month(studio, date(2026, 11, 1), reps_per_session=1)[0]
+        db.session.commit()
+        session_id = session.id
+        bind_township(db.session, None)
+    login(client, rep_user)
+    token = csrf(client.get(f"/t/{t.slug}/studio/{row.id}?month=2026-11").text)
+    poster = client.post(f"/t/{t.slug}/studio/{row.id}/rota.pdf",
+                         data={"csrf_token": token, "month": "2026-11"})
+    summary = client.post(f"/t/{t.slug}/studio/sessions/{session_id}/summary.pdf",
+                          data={"csrf_token": token})
+    assert "/documents/" in poster.headers["Location"]
+    assert "/documents/" in summary.headers["Location"]
+    with app.app_context():
+        bind_township(db.session, t.id)
+        docs = db.session.execute(select(Document.kind, Document.state, Document.error)
+                                  .order_by(Document.kind)).all()
+        assert [tuple(d) for d in docs] == [("studio_rota", "ready", ""),
+                                            ("studio_session", "ready", "")]
