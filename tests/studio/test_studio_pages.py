@@ -441,3 +441,27 @@ def test_the_rota_poster_and_a_session_summary_are_made_by_the_document_job(app,
                                   .order_by(Document.kind)).all()
         assert [tuple(d) for d in docs] == [("studio_rota", "ready", ""),
                                             ("studio_session", "ready", "")]
+
+
+def test_a_swap_on_the_rota_page_is_kept_with_its_reason(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        db.session.add(Representative(township_id=t.id, studio_id=row.id, name="梁国栋"))
+        db.session.flush()
+        session = ops.generate_month(studio, date(2030, 6, 1), reps_per_session=1)[0]
+        assignment_id, due = session.assignments[0].id, session.assignments[0].member.name
+        other = next(r.id for r in ops.reps_of(studio) if r.name != due)
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, rep_user)
+    page = client.get(f"/t/{t.slug}/studio/{row.id}?month=2030-06")
+    url = f"/t/{t.slug}/studio/duties/{assignment_id}/swap"
+    refused = client.post(url, data={"csrf_token": csrf(page.text), "member_id": str(other),
+                                     "note": ""}, follow_redirects=True)
+    assert "换班请写明原因" in refused.text
+    client.post(url, data={"csrf_token": csrf(page.text), "member_id": str(other),
+                           "note": "出差"})
+    rota = client.get(f"/t/{t.slug}/studio/{row.id}?month=2030-06").text
+    assert f"原为{due}：出差" in rota
