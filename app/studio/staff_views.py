@@ -243,8 +243,8 @@ def generate_rota(studio_id):
         flash(_(str(exc)), "error")
     else:
         db.session.commit()
-        flash(_("已排出%(month)s的 %(n)s 次值班。", month=f"{month.year}年{month.month}月",
-                n=len(created)), "success")
+        flash(_("已排出%(month)s的 %(n)s 次值班。", n=len(created),
+                month=_("%(y)s年%(m)s月", y=month.year, m=month.month)), "success")
     return redirect(url_for("studio.studio", studio_id=studio_row.id, month=f"{month:%Y-%m}"))
 
 
@@ -261,7 +261,7 @@ def clear_rota(studio_id):
     cleared = ops.clear_month(studio_row, month, local_today(township))
     db.session.commit()
     flash(_("已撤销%(month)s尚未举行的 %(n)s 次值班，可按新的开放时间重新排班。",
-            month=f"{month.year}年{month.month}月", n=cleared), "success")
+            month=_("%(y)s年%(m)s月", y=month.year, m=month.month), n=cleared), "success")
     return redirect(url_for("studio.studio", studio_id=studio_row.id, month=f"{month:%Y-%m}"))
 
 
