@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from sqlalchemy import func, select
 
+from app.accounts.models import User
 from app.extensions import db
 from app.matters import operations as ledger
 from app.matters.models import SATISFIED_RATINGS, Channel, Evaluation, Matter, State
@@ -87,7 +88,7 @@ def reps_of(studio: Studio) -> list[Representative]:
 
 def party_rep_accounts(township_id) -> list:
     """Accounts holding the party_rep role in the township: who a member can be linked to."""
-    from app.accounts.models import Role, RoleGrant, User
+    from app.accounts.models import Role, RoleGrant
 
     return list(db.session.scalars(
         select(User).join(RoleGrant, RoleGrant.user_id == User.id)
@@ -325,6 +326,10 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
             category="suggestion", contact_name=reception.visitor_name,
             contact_phone=reception.visitor_phone, workdays=reply_workdays, now=now,
             extra={"studio": studio.name, "received_by": getattr(member, "name", None)})
+        if member is not None and member.user_id is not None:
+            # The representative who received it answers for it until it is answered; with an
+            # account, it is theirs in the ledger too (their list, their due-date reminders).
+            ledger.assign(matter, actor, assignee=db.session.get(User, member.user_id))
         db.session.add(StudioCase(township_id=township.id, reception_id=reception.id,
                                   matter_id=matter.id, member_id=getattr(member, "id", None)))
     db.session.flush()
@@ -345,7 +350,10 @@ def refer(case: StudioCase, actor, *, unit: str = "", due: date, centre=None,
         raise StudioError("答复期限不能早于今天。")
     if case.referred_to:
         raise StudioError(f"已转办{case.referred_to}。")
-    ledger.assign(case.matter, actor, centre=centre, unit_name=unit or None,
+    # The representative stays the one who follows it up; the unit is who must answer.
+    follower = db.session.get(User, case.matter.assignee_id) if case.matter.assignee_id \
+        else None
+    ledger.assign(case.matter, actor, assignee=follower, centre=centre, unit_name=unit or None,
                   commitment=f"请于{due:%Y年%m月%d日}前答复", commitment_due=due)
     case.referred_to = unit or centre.name
     case.referral_due = due

@@ -465,3 +465,30 @@ def test_a_swap_on_the_rota_page_is_kept_with_its_reason(app, client):
                            "note": "出差"})
     rota = client.get(f"/t/{t.slug}/studio/{row.id}?month=2030-06").text
     assert f"原为{due}：出差" in rota
+
+
+def test_what_a_linked_rep_received_is_theirs_in_the_ledger_through_the_referral(app, client):
+    t, admin, rep_user, cadre, row, member = _http_studio(app)
+    with app.app_context():
+        bind_township(db.session, t.id)
+        studio = db.session.get(Studio, (t.id, row.id))
+        rep = db.session.get(Representative, (t.id, member.id))
+        rep.user_id = rep_user.id
+        ops.receive(t, studio, None, channel="session", topic="养老", member=rep,
+                    suggestions=["社区增设长者饭堂"])
+        unlinked = Representative(township_id=t.id, studio_id=row.id, name="梁国栋")
+        db.session.add(unlinked)
+        db.session.flush()
+        ops.receive(t, studio, None, channel="session", topic="停车", member=unlinked,
+                    suggestions=["划定停车位"])
+        cases = {c.matter.title: c for c in ops.cases_of(studio)}
+        canteen = cases["社区增设长者饭堂"]
+        assert (canteen.matter.state, canteen.matter.assignee_id) == ("assigned", rep_user.id)
+        assert cases["划定停车位"].matter.state == "received"  # nobody's account to hold it
+        ops.refer(canteen, None, unit="镇民政办", due=date(2099, 1, 1))
+        assert (canteen.matter.assignee_id, canteen.matter.unit_name) == (rep_user.id, "镇民政办")
+        matter_id = canteen.matter_id
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, rep_user)
+    assert client.get(f"/t/{t.slug}/matters/{matter_id}").status_code == 200
