@@ -104,8 +104,11 @@ def test_units_are_compared_with_their_class_targets(town):
     assert village.target is None and not village.below("resolution")
 
 
-def test_the_bulletin_pdf_is_a_document_made_by_a_job(app, client):
-    """A leader asks for the week's bulletin; the document machinery renders and stores it."""
+def test_the_bulletin_pdf_is_a_document_made_by_a_job(app, client, monkeypatch):
+    """A leader asks for the week's bulletin; the document machinery renders and stores it.
+
+    The job runs in this process here (RQ delivery is tested in tests/notices/test_jobs.py)."""
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")
     import io
 
     from pypdf import PdfReader

@@ -173,7 +173,8 @@ def test_a_studio_is_changed_then_closed_and_leaves_the_public_page(app, client)
     assert "商业街党代表工作室" not in client.get(f"/t/{t.slug}/studios").text
 
 
-def test_the_reply_notice_is_asked_for_only_once_answered(app, client):
+def test_the_reply_notice_is_asked_for_only_once_answered(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")  # no worker beside this test
     t, admin, rep_user, cadre, row, member = _http_studio(app)
     with app.app_context():
         bind_township(db.session, t.id)
@@ -418,7 +419,9 @@ def test_figures_for_a_period_count_only_what_was_received_in_it(saturday_studio
     assert ops.figures(row, today, member=reps[0], since=date(2026, 11, 1)).suggestions == 1
 
 
-def test_the_rota_poster_and_a_session_summary_are_made_by_the_document_job(app, client):
+def test_the_rota_poster_and_a_session_summary_are_made_by_the_document_job(
+        app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")  # no worker beside this test
     t, admin, rep_user, cadre, row, member = _http_studio(app)
     with app.app_context():
         bind_township(db.session, t.id)
