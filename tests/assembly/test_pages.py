@@ -16,12 +16,8 @@ from app.extensions import db
 from app.matters.operations import local_today
 from app.tenancy import bind_township
 from tests import factories
-from tests.conftest import login
+from tests.conftest import csrf, login
 from tests.notices.helpers import has_cjk_font, pdf_text
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture
