@@ -74,11 +74,22 @@ def _settle(page):
 
 
 def _pin_point(page, household_id):
-    """Where a household's pin is on the screen (the map scrolled into view, centred on it)."""
-    return page.evaluate("""(id) => {
+    """Where a household's pin is on the screen (the map scrolled into view, centred on it),
+    read once the page has stopped moving: a card opened by a search scrolls smoothly and the
+    map may still be zooming to the found pin."""
+    return page.evaluate("""async (id) => {
         const el = document.getElementById('village-map'), s = el.mapState;
-        el.scrollIntoView({block: 'center'});
-        s.map.panTo(s.markers[id].getLatLng(), {animate: false});
+        const frame = () => new Promise(r => requestAnimationFrame(r));
+        for (let i = 0; i < 120 && s.map._animatingZoom; i++) await frame();
+        let last = null;
+        for (let i = 0; i < 120; i++) {
+            el.scrollIntoView({block: 'center'});
+            s.map.panTo(s.markers[id].getLatLng(), {animate: false});
+            await frame(); await frame();
+            const top = el.getBoundingClientRect().top;
+            if (top === last) break;
+            last = top;
+        }
         const p = s.map.latLngToContainerPoint(s.markers[id].getLatLng());
         const box = el.getBoundingClientRect();
         return {x: box.left + p.x, y: box.top + p.y};
