@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -33,7 +34,7 @@ from app.households.models import Household, Resident, Village
 from app.matters import operations as ledger
 from app.matters.models import Matter, State
 from app.matters.operations import TransitionError, local_today
-from app.tenancy import current_township, get_or_404, scoped
+from app.tenancy import current_township, get_or_404, get_scoped, scoped
 
 DESK = (Role.CENTRE_STAFF, Role.TOWNSHIP_ADMIN)
 HALL_STAFF = (Role.CENTRE_STAFF, Role.TOWNSHIP_ADMIN, Role.LEADER)
@@ -69,20 +70,15 @@ def find_residents(township, q: str, limit: int = 12) -> list[Resident]:
         .where(or_(*conditions)).order_by(Resident.name).limit(limit)))
 
 
+def _here(model, object_id):
+    """A row of this township by an id from a form or the address, or None (nothing, a bad id,
+    another township's)."""
+    return get_scoped(model, object_id, current_township().id) if object_id else None
+
+
 def _materials(item_id) -> list[str]:
-    if not item_id:
-        return []
-    item = db.session.scalar(scoped(ServiceItem).where(ServiceItem.id == _uuid(item_id)))
+    item = _here(ServiceItem, item_id)
     return ops.materials_of(item) if item is not None else []
-
-
-def _uuid(value):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _intake_form(township) -> IntakeForm:
@@ -105,8 +101,7 @@ def _intake_form(township) -> IntakeForm:
 
 
 def _booking(booking_id) -> Booking | None:
-    key = _uuid(booking_id) if booking_id else None
-    return db.session.scalar(scoped(Booking).where(Booking.id == key)) if key else None
+    return _here(Booking, booking_id)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -115,8 +110,7 @@ def index():
     """The front desk's main screen: find the resident, pick the item, tick materials, accept."""
     township = current_township()
     form = _intake_form(township)
-    resident = db.session.scalar(scoped(Resident).where(
-        Resident.id == _uuid(form.resident_id.data))) if form.resident_id.data else None
+    resident = _here(Resident, form.resident_id.data)
     if resident is None:
         form.resident_id.data = ""
     # "刷新材料" without JavaScript: re-render with the chosen item's checklist, nothing lost.
@@ -124,9 +118,7 @@ def index():
         item = get_or_404(ServiceItem, form.item_id.data)
         try:
             if resident is None:
-                village = db.session.scalar(scoped(Village).where(
-                    Village.id == _uuid(form.new_village_id.data))) \
-                    if form.new_village_id.data else None
+                village = _here(Village, form.new_village_id.data)
                 resident = ops.register_resident(township, name=form.new_name.data,
                                                  phone=form.new_phone.data or "",
                                                  village=village)
@@ -436,7 +428,7 @@ def windows():
                 return redirect(url_for("hall.windows"))
         elif duty_form.validate_on_submit():
             window = get_or_404(Window, duty_form.window_id.data)
-            user_id = _uuid(duty_form.user_id.data)
+            user_id = uuid.UUID(duty_form.user_id.data)  # one of the form's choices
             db.session.execute(delete(WindowDuty).where(
                 WindowDuty.township_id == township.id, WindowDuty.window_id == window.id,
                 WindowDuty.day == today))

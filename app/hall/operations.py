@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -37,18 +36,10 @@ class BookingError(ValueError):
 # ---------------------------------------------------------------- the calendar of the hall
 
 def day_type(calendar: WorkCalendar, day: date) -> DayType:
-    """Working day, ordinary day off, or public holiday (the township's own entries win).
-
-    A day off is a holiday when the calendar library names it (国庆, 春节 …) or when it falls on
-    a weekday (only a holiday takes a weekday off, as in a year the township records itself).
-    """
+    """Working day, ordinary day off, or public holiday (the township's own entries win)."""
     if calendar.is_workday(day):
         return DayType.WORKDAY
-    try:
-        _, holiday_name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        holiday_name = None
-    return DayType.HOLIDAY if holiday_name or day.weekday() < 5 else DayType.WEEKEND
+    return DayType.HOLIDAY if calendar.is_public_holiday(day) else DayType.WEEKEND
 
 
 def modes_on(township, day: date, calendar: WorkCalendar | None = None) -> list[OpeningMode]:

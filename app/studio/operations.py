@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 from sqlalchemy import func, select
 
 from app.accounts.models import User
@@ -131,18 +130,6 @@ def _duty_counts(studio: Studio) -> Counter:
     return Counter(dict(rows.all()))
 
 
-def is_holiday(calendar: WorkCalendar, day: date) -> bool:
-    """A public holiday (not an ordinary weekend): the library names it (国庆, 春节 …), or the
-    township took a weekday off. Make-up working days (调休) are working days, never holidays."""
-    if calendar.is_workday(day):
-        return False
-    try:
-        _, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        name = None
-    return bool(name) or day.weekday() < 5
-
-
 def generate_month(studio: Studio, month_start: date, reps_per_session: int,
                    skip_holidays: bool = True, since: date | None = None) -> list[DutySession]:
     """Sessions of one month from the opening pattern, with representatives by rotation.
@@ -170,7 +157,7 @@ def generate_month(studio: Studio, month_start: date, reps_per_session: int,
             if day.weekday() != opening["weekday"]:
                 continue
             held, moved_from = day, None
-            if skip_holidays and is_holiday(calendar, day):
+            if skip_holidays and calendar.is_public_holiday(day):
                 if studio.holiday_rule == HolidayRule.SKIP:
                     continue
                 # The next working day that is not already a regular opening at that hour.

@@ -58,6 +58,18 @@ class WorkCalendar:
         except NotImplementedError:
             return day.weekday() < 5
 
+    def is_public_holiday(self, day: date) -> bool:
+        """A public holiday, not an ordinary weekend: the library names it (国庆, 春节 …), or the
+        day off falls on a weekday (only a holiday takes one, as in a year the township records
+        itself). Make-up working days (调休) are working days, never holidays."""
+        if self.is_workday(day):
+            return False
+        try:
+            _, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            name = None
+        return bool(name) or day.weekday() < 5
+
     def add_workdays(self, start: date, workdays: int) -> date:
         """The date `workdays` working days after `start` (start itself does not count)."""
         key = (start, workdays)

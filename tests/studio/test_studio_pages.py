@@ -43,9 +43,9 @@ def test_a_holiday_saturday_is_skipped_but_a_make_up_saturday_is_held(saturday_s
     t, row, reps = saturday_studio
     calendar = WorkCalendar.for_township(t.id)
     # 2026: 3 October is inside the National Day holiday; 10 October is a make-up working day.
-    assert ops.is_holiday(calendar, date(2026, 10, 3))
-    assert not ops.is_holiday(calendar, date(2026, 10, 10))
-    assert not ops.is_holiday(calendar, date(2026, 10, 17))  # an ordinary weekend
+    assert calendar.is_public_holiday(date(2026, 10, 3))
+    assert not calendar.is_public_holiday(date(2026, 10, 10))
+    assert not calendar.is_public_holiday(date(2026, 10, 17))  # an ordinary weekend
     sessions = ops.generate_month(row, date(2026, 10, 1), reps_per_session=1)
     assert [s.day.day for s in sessions] == [10, 17, 24, 31]
 
