@@ -136,7 +136,6 @@ def step(draft_id, step):
         context["models"] = REGISTRY
     if step == "review":
         context["problems"] = wizard.check_all(draft, current_user)
-        db.session.rollback()  # checking must not store anything
         context["profile"] = wizard.as_profile(draft) if not context["problems"] else None
         context["models"] = REGISTRY
     return render_template(f"onboarding/{step}.html", **context), (422 if errors else 200)

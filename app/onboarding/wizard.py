@@ -196,14 +196,18 @@ def save_services(draft: OnboardingDraft, values: dict[str, dict[str, Any]]) -> 
 # ---------------------------------------------------------------- finishing
 
 def check_all(draft: OnboardingDraft, owner) -> dict[str, dict[str, str]]:
-    """Every step checked again against what is stored (someone may have taken the slug)."""
+    """Every step checked again against what is stored (someone may have taken the slug).
+
+    The steps' own checks run on a copy outside the session, so checking stores nothing.
+    """
     data = draft.data
+    probe = OnboardingDraft(data=dict(data))
     problems = {}
-    for step, check in (("place", lambda: save_place(draft, data.get("place", {}))),
-                        ("admin", lambda: save_admin(draft, data.get("admin", {}), owner)),
+    for step, check in (("place", lambda: save_place(probe, data.get("place", {}))),
+                        ("admin", lambda: save_admin(probe, data.get("admin", {}), owner)),
                         ("centres", lambda: save_centres(
-                            draft, {"centres": "\n".join(data.get("centres", []))})),
-                        ("services", lambda: save_services(draft, data.get("services", {})))):
+                            probe, {"centres": "\n".join(data.get("centres", []))})),
+                        ("services", lambda: save_services(probe, data.get("services", {})))):
         errors = check()
         if errors:
             problems[step] = errors
