@@ -13,6 +13,19 @@ from app.extensions import db
 PLATFORM_TABLES = {"townships", "users", "alembic_version", "onboarding_drafts"}
 
 
+def test_migrations_form_one_line():
+    """One head, so the standard `flask db upgrade` works; a second head fails here, not in deploy."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app import ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"migrations have {len(heads)} heads: {sorted(heads)}; merge them"
+
+
 def test_migrations_build_exactly_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
