@@ -18,8 +18,8 @@ LOCALES = ("zh_Hans_CN", "en")
 # Feature packages. A package's `views` module exposes `bp`; its `models` module holds its tables.
 # Service models (app.hall, app.proxy, app.studio, app.assembly) register through the registry.
 FEATURES = (
-    "accounts", "townships", "platform", "divisions", "onboarding", "catalogue", "households",
-    "visits", "matters", "board", "notices", "hall", "proxy", "studio", "assembly", "cadres", "map",
+    "accounts", "townships", "counties", "audit", "platform", "divisions", "onboarding",
+    "catalogue", "households", "visits", "matters", "board", "notices", "hall", "proxy", "studio", "assembly", "cadres", "map",
 )
 
 

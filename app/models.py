@@ -17,7 +17,10 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Aware UTC now; the clock itself lives in app.clock."""
+    from app.clock import utcnow as now
+
+    return now()
 
 
 def new_id() -> uuid.UUID:

@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.privacy import mask_name, mask_phone, mask_text
 from app.service_models import REGISTRY, NavEntry
 
 # Pages every township has, whatever service models it runs (staff side).
@@ -23,19 +24,6 @@ CORE_NAV = (
     NavEntry(_l("工作人员"), "townships.staff_list"),
     NavEntry(_l("乡镇设置"), "townships.settings"),
 )
-
-
-def mask_name(name: str | None) -> str:
-    """王** for 王小明: public pages show the family name only."""
-    if not name:
-        return "**"
-    return name[0] + "*" * max(2, len(name) - 1)
-
-
-def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
 def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -97,7 +85,8 @@ def role_label(role: str) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        mask_name=mask_name, mask_phone=mask_phone, local_dt=local_dt, cn_date=cn_date
+        mask_name=mask_name, mask_phone=mask_phone, mask_text=mask_text, local_dt=local_dt,
+        cn_date=cn_date,
     )
     app.jinja_env.globals.update(allowed=allowed, staff_nav=staff_nav, service_models=REGISTRY,
                            role_label=role_label)

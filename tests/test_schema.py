@@ -10,7 +10,8 @@ from sqlalchemy import text
 from app.extensions import db
 
 # Platform-wide tables (no township yet, or across townships): reference tables on Citus.
-PLATFORM_TABLES = {"townships", "users", "alembic_version", "onboarding_drafts"}
+PLATFORM_TABLES = {"townships", "users", "alembic_version", "onboarding_drafts", "counties",
+                   "departments", "county_grants"}
 
 
 def test_migrations_form_one_line():

@@ -10,12 +10,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.clock import township_today
 from app.extensions import db
 from app.matters.models import (
     OPEN_STATES,
@@ -133,7 +133,8 @@ def channel_rule(township, channel: str) -> ChannelRule:
 
 
 def local_today(township, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(township.timezone)).date()
+    """Today in the township (app.clock.township_today, by its ledger name)."""
+    return township_today(township, now)
 
 
 def next_number(township, year: int) -> str:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -24,8 +24,12 @@ class Township(db.Model):
     # Short code used in tracking numbers, e.g. HGZ in HGZ-2026-000123.
     code: Mapped[str] = mapped_column(String(8), nullable=False)
     # National Bureau of Statistics division code (9 digits for a township), when known.
-    division_code: Mapped[str | None] = mapped_column(String(12))
+    # A division code belongs to at most one township (unique; NULL for none known).
+    division_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    # A free-text label kept from before counties were organisations; `county_id` is the link.
     county: Mapped[str | None] = mapped_column(String(80))
+    county_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("counties.id", name="fk_townships_county_id"), index=True)
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai", nullable=False)
     phone: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str | None] = mapped_column(String(200))

@@ -32,6 +32,12 @@ def create_township(*, slug: str, name: str, code: str, division_code: str | Non
     code = code.strip().upper()
     if not re.fullmatch(r"[A-Z]{2,8}", code):
         raise TownshipError("编号前缀须为 2–8 位大写字母，如 HGZ。")
+    division_code = (division_code or "").strip() or None
+    if division_code:
+        owner = db.session.scalar(select(Township.name).where(
+            Township.division_code == division_code))
+        if owner:
+            raise TownshipError(f"区划代码 {division_code} 已属于{owner}，一个乡镇只能开通一次。")
     township = Township(slug=slug, name=name.strip(), code=code, division_code=division_code,
                         county=county, is_demo=is_demo, settings={}, **fields)
     db.session.add(township)

@@ -1,0 +1,99 @@
+"""Residents' personal data on its way to people who may not see it (DESIGN §4, §8).
+
+One place for the three ways Minqing hides personal data:
+
+- `mask_name`: 王** for 王小明, for every name on a public page;
+- `mask_phone`: 138****8000 where staff need a hint of a number;
+- `mask_text`: free text as a resident or a clerk wrote it, with every mobile and landline number,
+  resident ID number and bank card number in it masked, before it reaches a public page (the board,
+  tracking, feeds, case write-ups, notice-board PDFs) or a log line.
+
+Phone numbers are found by Google's libphonenumber (`phonenumbers`), which knows China's mobile and
+landline plans in every usual spelling (138 0013 8000, 0734-8123456, +86…); resident ID numbers by
+shape (a checksum-failing ID is still somebody's ID, typed wrong); bank cards by length and the Luhn
+check. What is left of 7 or more digits in a row is masked too: on a public page such a number is
+almost always a phone, an account or an ID of some kind, and an over-masked amount costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from stdnum import luhn
+
+# Tracking numbers (HGZ-2026-000123) are public and look like a landline to libphonenumber.
+_TRACKING = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,8}-\d{4}-\d{6}(?!\d)")
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+# 16 to 19 digits, optionally grouped by spaces or dashes as cards are printed.
+_CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){15,18}(?!\d)")
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{7,}(?!\d)")
+
+
+def mask_name(name: str | None) -> str:
+    """王** for 王小明: public pages show the family name only."""
+    if not name:
+        return "**"
+    return name[0] + "*" * max(2, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****8000 for a mobile, 0734****56 for a landline: a hint for staff, never the number."""
+    if not phone:
+        return ""
+    digits = re.sub(r"\D", "", phone)
+    if phone.lstrip().startswith("+86") or (digits.startswith("86") and len(digits) == 13):
+        digits = digits[2:]
+    if len(digits) < 7:
+        return "****"
+    if digits.startswith("1") and len(digits) == 11:
+        return digits[:3] + "****" + digits[-4:]
+    if digits.startswith("0"):
+        area = 3 if digits[1] in "12" else 4  # 010, 02x are three digits; the rest four
+        return digits[:area] + "****" + digits[-2:]
+    return digits[:3] + "****" + digits[-4:]
+
+
+def _mask_id(number: str) -> str:
+    return number[:1] + "*" * (len(number) - 2) + number[-1:]
+
+
+def _mask_card(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    if not luhn.is_valid(digits):
+        return "*" * (len(digits) - 4) + digits[-4:]
+    return "**** " + digits[-4:]
+
+
+def _mask_digits(run: str) -> str:
+    return "*" * (len(run) - 2) + run[-2:]
+
+
+def mask_text(text: str | None) -> str:
+    """`text` with phone, ID and bank card numbers masked; everything else as written."""
+    if not text:
+        return text or ""
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    out = _TRACKING.sub(keep, text)
+    out = _RESIDENT_ID.sub(lambda m: _mask_id(m.group(1)), out)
+    out = _CARD.sub(lambda m: _mask_card(m.group(0)), out)
+    pieces, last = [], 0
+    lenient = phonenumbers.Leniency.POSSIBLE
+    for found in phonenumbers.PhoneNumberMatcher(out, "CN", leniency=lenient):
+        pieces.append(out[last:found.start])
+        pieces.append(mask_phone(found.raw_string))
+        last = found.end
+    pieces.append(out[last:])
+    out = "".join(pieces)
+    out = _LONG_DIGITS.sub(lambda m: _mask_digits(m.group(0)), out)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], out)
+
+
+def has_personal_numbers(text: str | None) -> bool:
+    """Whether `mask_text` would change `text` (a review queue flags such submissions)."""
+    return bool(text) and mask_text(text) != text
