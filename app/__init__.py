@@ -19,7 +19,8 @@ LOCALES = ("zh_Hans_CN", "en")
 # Service models (app.hall, app.proxy, app.studio, app.assembly) register through the registry.
 FEATURES = (
     "accounts", "townships", "counties", "audit", "platform", "divisions", "onboarding",
-    "catalogue", "households", "visits", "matters", "board", "notices", "hall", "proxy", "studio", "assembly", "cadres", "map",
+    "catalogue", "households", "visits", "matters", "board", "notices", "hall", "proxy", "studio",
+    "assembly", "cadres", "map",
 )
 
 

@@ -1,4 +1,4 @@
-"""The township's audit log: who, when, what, before and after; append-only; personal data masked."""
+"""The township audit log: who, when, what, before and after; append-only; data masked."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ PLATFORM_TABLES = {"townships", "users", "alembic_version", "onboarding_drafts",
 
 
 def test_migrations_form_one_line():
-    """One head, so the standard `flask db upgrade` works; a second head fails here, not in deploy."""
+    """One head, so the standard `flask db upgrade` works; a second head fails here."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

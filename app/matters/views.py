@@ -3,11 +3,10 @@ the export to Excel, the leaders' figures, and the channel rules."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -152,13 +151,12 @@ def index():
 @staff()
 def export():
     """The filtered ledger as an Excel workbook with Chinese headers."""
-    from openpyxl import Workbook
+    from app.spreadsheets import SheetWriter
 
     township = current_township()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("台账")
-    sheet.append(["事项编号", "受理时间", "来源", "类别", "事由", "村（社区）", "反映人", "状态",
-                  "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容"])
+    sheet = SheetWriter().add_sheet("台账", [
+        "事项编号", "受理时间", "来源", "类别", "事由", "村（社区）", "反映人", "状态",
+        "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容"])
     villages = {v.id: v.name for v in db.session.scalars(scoped(Village))}
     centres = {c.id: c.name for c in db.session.scalars(scoped(Centre))}
     names = dict(db.session.execute(select(User.id, User.name)).all())
@@ -174,12 +172,7 @@ def export():
             m.due_on.isoformat(), "是" if m.is_open and m.due_on < today else "",
             m.replied_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M")
             if m.replied_at else "", reply])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True,
-                     download_name=f"{township.code}-ledger-{today.isoformat()}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"{township.code}-ledger-{today.isoformat()}.xlsx")
 
 
 def _zone(township):
