@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.clock import zone_of
 from app.privacy import mask_name, mask_phone, mask_text
 from app.service_models import REGISTRY, NavEntry
 
@@ -30,7 +30,7 @@ def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     township = g.get("township")
-    zone = ZoneInfo(township.timezone if township else "Asia/Shanghai")
+    zone = zone_of(township)
     return value.astimezone(zone).strftime(fmt)
 
 

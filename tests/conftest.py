@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,51 @@ from sqlalchemy.engine import make_url
 from tests import factories
 
 _TMP = Path(tempfile.mkdtemp(prefix="minqing-tests-"))
+
+# The moved clock (scripts/test-clocks.sh): MINQING_TEST_NOW="2026-12-31T23:59:00+08:00" runs the
+# session there with time-machine: the whole session travels (so session fixtures are built then),
+# and each test starts again at that moment, the clock ticking, so "just before midnight" stays just
+# before midnight for every test however long the run. The browser clock follows
+# (tests/browser/conftest.py).
+TEST_NOW = os.environ.get("MINQING_TEST_NOW") or None
+
+
+def moved_now() -> datetime | None:
+    """The moment the suite runs at when the clock is moved (aware), else None."""
+    return datetime.fromisoformat(TEST_NOW) if TEST_NOW else None
+
+
+def pytest_configure(config):
+    if TEST_NOW:
+        import time_machine
+
+        moment = moved_now()
+        if moment.tzinfo is None:
+            raise pytest.UsageError("MINQING_TEST_NOW needs a UTC offset, e.g. +08:00")
+        config._minqing_clock = time_machine.travel(moment, tick=True)
+        config._minqing_clock.start()
+
+
+def pytest_report_header(config):
+    return f"clock: moved to {TEST_NOW}" if TEST_NOW else "clock: the machine's"
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_minqing_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _moved_clock():
+    """Each test starts at MINQING_TEST_NOW when it is set (see above)."""
+    if not TEST_NOW:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(moved_now(), tick=True):
+        yield
 
 
 def _fresh_database_url() -> str:

@@ -7,8 +7,7 @@ Every figure is one SQL aggregate over the recorded rows for the period; nothing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 
@@ -20,6 +19,7 @@ from app.cadres.models import (
     RequiredAction,
     Unit,
 )
+from app.clock import local_date, utc_bounds
 from app.extensions import db
 from app.households.models import Household, Village, Visit
 from app.matters.models import OPEN_STATES, SATISFIED_RATINGS, Evaluation, Matter, State
@@ -45,10 +45,7 @@ class Period:
 
     def bounds(self, zone: str) -> tuple[datetime, datetime]:
         """The period as UTC instants, from local midnight to local midnight."""
-        tz = ZoneInfo(zone)
-        first = datetime.combine(self.start, time.min, tz).astimezone(UTC)
-        last = datetime.combine(self.end + timedelta(days=1), time.min, tz).astimezone(UTC)
-        return first, last
+        return utc_bounds(zone, self.start, self.end + timedelta(days=1))
 
 
 @dataclass
@@ -221,7 +218,7 @@ def unit_comparison(township, period: Period) -> list[UnitFigures]:
                 select(Matter.replied_at, Matter.due_on).where(
                     Matter.township_id == tid, scope, counted, Matter.replied_at.is_not(None),
                     Matter.received_at >= first, Matter.received_at < last)).all()
-            if replied_at.astimezone(ZoneInfo(township.timezone)).date() <= due_on)
+            if local_date(replied_at, township) <= due_on)
         rated = db.session.execute(
             select(func.count(), _satisfied_sum()).join(
                 Matter, and_(Matter.township_id == Evaluation.township_id,

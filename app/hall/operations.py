@@ -8,13 +8,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalogue.models import Centre, ServiceItem
+from app.clock import at_local
 from app.extensions import db
 from app.hall.models import Booking, BookingState, DayType, OpeningMode, SlotCount, Window
 from app.households.models import Resident
@@ -102,7 +102,7 @@ class Slot:
 
 
 def _local(township, day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(township.timezone))
+    return at_local(township, day, at)
 
 
 def slots_on(township, day: date, now: datetime | None = None) -> list[Slot]:

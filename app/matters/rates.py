@@ -24,11 +24,11 @@ from __future__ import annotations
 import time as time_module
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, exists, func, select
 
+from app import clock
 from app.extensions import db
 from app.households.models import Household, Visit
 from app.matters.models import SATISFIED_RATINGS, Evaluation, Matter, Revisit, State
@@ -73,10 +73,9 @@ class Rates:
         return out
 
 
-def utc_bounds(zone: str, start: date, end: date) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(zone)
-    return (datetime.combine(start, time.min, tz).astimezone(UTC),
-            datetime.combine(end, time.min, tz).astimezone(UTC))
+def utc_bounds(zone, start: date, end: date) -> tuple[datetime, datetime]:
+    """[start, end) in a township (or zone name) as UTC instants (app.clock.utc_bounds)."""
+    return clock.utc_bounds(zone, start, end)
 
 
 def _as_date(value) -> date:
@@ -112,7 +111,7 @@ def compute_rates(township_id: uuid.UUID, start: date, end: date, *, village_id=
     township = db.session.get(Township, township_id)
     start, end = _as_date(start), _as_date(end)
     lo, hi = utc_bounds(township.timezone, start, end)
-    zone = ZoneInfo(township.timezone)
+    zone = clock.zone_of(township)
     scope = dict(village_id=village_id, grid_id=grid_id, cadre_id=cadre_id, centre_id=centre_id)
 
     rows = db.session.execute(
@@ -234,7 +233,7 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date,
     township = db.session.get(Township, township_id)
     start, end = _as_date(start), _as_date(end)
     lo, hi = utc_bounds(township.timezone, start, end)
-    zone = ZoneInfo(township.timezone)
+    zone = clock.zone_of(township)
     calendar = WorkCalendar.for_township(township_id)
     counts: dict = defaultdict(lambda: [0] * 12)
     # received, resolved, on_time, responded, rated, satisfied, due, done, households, visited

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from app.access import has_role, staff
 from app.accounts.models import Role, RoleGrant, User
 from app.catalogue.models import Centre
+from app.clock import zone_of
 from app.extensions import db
 from app.households.models import FindingKind, Household, Village
 from app.matters import operations as ops
@@ -176,9 +177,7 @@ def export():
 
 
 def _zone(township):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(township.timezone)
+    return zone_of(township)
 
 
 def _category_label(value: str) -> str:

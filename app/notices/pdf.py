@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import mimetypes
-from datetime import date
 from pathlib import Path
 
 import segno
 from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from app.clock import township_today
 
 STATIC_PREFIX = "minqing-static:"
 
@@ -50,7 +51,7 @@ def qr_data_uri(url: str, scale: int = 4) -> str:
 
 def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> to PDF bytes. The template extends pdf/base.html."""
-    context.setdefault("issued_on", date.today())
+    context.setdefault("issued_on", township_today(context.get("township")))
     html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
     buffer = io.BytesIO()
     fetcher = SafeURLFetcher(Path(current_app.static_folder))

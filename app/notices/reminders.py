@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import township_today
 from app.extensions import db
 from app.notices.models import Notification
 
@@ -68,7 +69,7 @@ def _deliver(township, user_id, note: Notification) -> None:
     if current_app.config.get("SMTP_URL") and email:
         try:
             send_email(email, f"{township.name}：{_('提醒')}", note.message)
-            note.emailed_on = date.today()
+            note.emailed_on = township_today(township)
         except Exception as exc:  # the in-app notice stands; mail is a courtesy
             log.warning("reminder e-mail failed: %s", type(exc).__name__)
     gateway = current_app.config.get("SMS_GATEWAY") or os.environ.get("MINQING_SMS_GATEWAY")
@@ -247,16 +248,20 @@ def run_sweeps(township, today: date) -> int:
 
 
 def enqueue_sweeps(today: date | None = None) -> int:
-    """Queue today's sweep job for every township (cron). Commits."""
+    """Queue the sweep job for every township (cron, 07:00 Beijing time). Commits.
+
+    Each township is swept for its own day (app.clock.township_today), whatever zone the worker
+    runs in: a worker in UTC at 07:00 Beijing time (23:00 UTC) sweeps the Beijing day, not the
+    day before. `today` forces one day for every township (tests, a replayed sweep)."""
     from app import jobs
     from app.tenancy import bind_township
     from app.townships.models import Township
 
-    day = (today or date.today()).isoformat()
     bind_township(db.session, None)
-    ids = list(db.session.scalars(select(Township.id)))
-    for township_id in ids:
-        jobs.enqueue("app.notices.jobs.run_sweeps", township_id, day)
+    rows = list(db.session.execute(select(Township.id, Township.timezone)))
+    for township_id, zone in rows:
+        day = today or township_today(zone)
+        jobs.enqueue("app.notices.jobs.run_sweeps", township_id, day.isoformat())
     db.session.commit()
     jobs.run_committed()
-    return len(ids)
+    return len(rows)

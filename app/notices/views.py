@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from app import jobs
 from app.access import has_role, staff
 from app.accounts.models import Role
+from app.clock import township_month
 from app.extensions import db
 from app.households.models import Village
 from app.matters.models import Matter
@@ -28,7 +28,7 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _this_month() -> str:
-    return date.today().strftime("%Y-%m")
+    return township_month(current_township()).strftime("%Y-%m")
 
 
 def _index_context(errors=None, values=None):

@@ -6,11 +6,11 @@ open, a phone call and an online suggestion."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.accounts.models import Role, RoleGrant, User
+from app.clock import at_local
 from app.extensions import db
 from app.matters.operations import local_today
 from app.studio import operations as ops
@@ -67,8 +67,7 @@ def _months_around(today: date) -> list[date]:
 
 def _at(township, session: DutySession, minutes: int) -> datetime:
     """A moment inside a session, in UTC (the session's hours are the township's)."""
-    local = datetime.combine(session.day, session.starts_at,
-                             tzinfo=ZoneInfo(township.timezone)) + timedelta(minutes=minutes)
+    local = at_local(township, session.day, session.starts_at) + timedelta(minutes=minutes)
     return local.astimezone(UTC)
 
 

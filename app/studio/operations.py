@@ -9,11 +9,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.clock import zone_of
 from app.extensions import db
 from app.matters import operations as ledger
 from app.matters.models import SATISFIED_RATINGS, Channel, Evaluation, Matter, State
@@ -431,7 +431,7 @@ def figures(studio: Studio, today: date, member: Representative | None = None,
     (a local date) when given, otherwise since the studio opened."""
     tid = studio.township_id
     township = db.session.get(Township, tid)
-    zone = ZoneInfo(township.timezone) if township is not None else UTC
+    zone = zone_of(township) if township is not None else UTC
     sessions = select(func.count()).select_from(DutySession).where(
         DutySession.township_id == tid, DutySession.studio_id == studio.id,
         DutySession.day <= today)

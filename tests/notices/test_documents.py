@@ -71,7 +71,7 @@ def test_board_poster_lists_the_villages_public_matters_without_names(town_ctx):
 
 def test_rates_report_for_leaders_only(town_ctx):
     town = town_ctx
-    month = date.today().strftime("%Y-%m")
+    month = matters.local_today(town.township).strftime("%Y-%m")
     _doc, text = _make(town, "rates_report", month, role=Role.LEADER)
     assert "三率月报" in text and "办结率" in text and "东村" in text
     with pytest.raises(ops.NotAllowed):
@@ -80,7 +80,6 @@ def test_rates_report_for_leaders_only(town_ctx):
 
 
 def test_contact_cards_four_to_a_sheet_with_the_cadres_commitments(town_ctx):
-    from datetime import date
 
     from app.accounts.models import Role
     from app.cadres.operations import make_commitment
@@ -132,7 +131,8 @@ def test_a_months_posters_one_per_village_each_numbered_from_one(town_ctx):
     town = town_ctx
     factories.village(town.township, "西村")
     db.session.commit()
-    doc, text = _make(town, "board_posters_month", date.today().strftime("%Y-%m"))
+    doc, text = _make(town, "board_posters_month",
+                      matters.local_today(town.township).strftime("%Y-%m"))
     assert doc.pages == 2 and "东村 民情办理公开栏" in text and "西村 民情办理公开栏" in text
     assert text.count("第1页") == 2 and "/共" not in text
 
@@ -159,3 +159,15 @@ def test_documents_can_live_in_an_s3_compatible_bucket(town_ctx, app, monkeypatc
         storage().delete(doc.storage_key)
         with pytest.raises(FileNotFoundError):
             storage().get(doc.storage_key)
+
+
+def test_a_document_issued_at_0730_in_the_hall_carries_that_days_date(town_ctx):
+    """07:30 on 1 January in Beijing is 23:30 on 31 December in UTC (the server's zone)."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    town = town_ctx
+    with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=True):
+        _doc, text = _make(town, "board_poster", f"{town.objects.village.id}:2027-01")
+    assert "2027年01月01日" in text and "2026年12月31日" not in text

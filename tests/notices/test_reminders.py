@@ -151,3 +151,27 @@ def test_local_storage_keeps_keys_inside_its_directory(tmp_path):
         store.get("t1/a.pdf")
     with pytest.raises(ValueError):
         store.put("../escape.pdf", b"x")
+
+
+def test_the_0700_sweep_runs_for_each_townships_own_day(app, world, monkeypatch):
+    """Cron fires at 07:00 Beijing time, 23:00 UTC the day before: the sweep is for the Beijing
+    day, and a township in another zone is swept for its own day."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from app.townships.models import Township
+
+    calls = []
+    monkeypatch.setattr(reminders, "run_sweeps", lambda t, day: calls.append((t.slug, day)))
+    with app.test_request_context():
+        beta = db.session.get(Township, world.b.township.id)
+        beta.timezone = "Asia/Urumqi"  # UTC+6
+        db.session.commit()
+        with time_machine.travel(datetime(2026, 12, 31, 17, 30, tzinfo=UTC), tick=False):
+            assert reminders.enqueue_sweeps() == 2
+            from app import jobs
+
+            jobs.run_pending()
+    # 17:30 UTC: 01:30 on 1 January in Beijing, 23:30 on 31 December in Urumqi.
+    assert sorted(calls) == [("alpha", date(2027, 1, 1)), ("beta", date(2026, 12, 31))]
