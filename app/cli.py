@@ -120,6 +120,9 @@ def register_cli(app: Flask) -> None:
         click.echo(f"division list: {count} divisions from {package.name} in "
                    f"{time.perf_counter() - started:.1f} s → {target}")
 
+    from app.holidays.cli import national_calendar_cmd
+
+    group.add_command(national_calendar_cmd)
     app.cli.add_command(group)
 
 

@@ -34,9 +34,11 @@ def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
-def cn_date(value: date | datetime | None) -> str:
-    if value is None:
+def cn_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO date kept in an event's data
+        value = date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         return local_dt(value, "%Y年%m月%d日")
     return f"{value.year}年{value.month:02d}月{value.day:02d}日"

@@ -204,7 +204,7 @@ def test_calendar_page_warns_about_years_without_holidays(app, client, town):
     t, admin = town
     login(client, admin)
     page = client.get(f"/t/{t.slug}/settings/calendar").get_data(as_text=True)
-    assert "尚未收录" in page
+    assert "国家放假安排尚未录入" in page
     token = _csrf(page)
     response = client.post(f"/t/{t.slug}/settings/calendar", data={
         "csrf_token": token, "day": "2027-02-06", "kind": "holiday", "note": "春节"})

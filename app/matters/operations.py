@@ -440,6 +440,23 @@ def evaluate(matter: Matter, *, rating: str, source: str, comment: str = "", ent
     return evaluation
 
 
+def record_due_change(matter: Matter, actor, *, old: date, new: date, cause: str,
+                      years=()) -> MatterEvent:
+    """The promised date moved (the national schedule of a year entered, say): an event on the
+    matter's timeline with who, the old and the new date. The caller has set `matter.due_on`."""
+    return _record(matter, "due_recomputed", actor, "user" if actor else "system",
+                   old_due_on=old, new_due_on=new, cause=cause, years=list(years))
+
+
+def due_is_estimate(matter: Matter, township=None, calendar: WorkCalendar | None = None) -> bool:
+    """An open matter whose promised date reaches a year with no national schedule: counted by
+    weekends only, recomputed when the schedule is entered."""
+    if matter.state not in OPEN_STATES:
+        return False
+    calendar = calendar or WorkCalendar.for_township(matter.township_id)
+    return not calendar.year_known(matter.due_on.year)
+
+
 def schedule_revisit(matter: Matter, due_on: date) -> Revisit:
     revisit = Revisit(township_id=matter.township_id, matter_id=matter.id, due_on=due_on)
     db.session.add(revisit)

@@ -456,7 +456,29 @@ EVENT_LABELS = {
     "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
     "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
     "handed_over": _l("联户干部交接"),
+    "due_recomputed": _l("承诺办结日期重算"),
 }
+ESTIMATE_NOTE = _l("按周末推算，待国家放假安排公布后重算")
+
+
+@bp.app_template_global()
+def due_estimate(matter) -> bool:
+    """Whether the matter's promised date is counted by weekends only (a year with no national
+    schedule yet). One calendar per request."""
+    from flask import g
+
+    from app.townships.workdays import WorkCalendar
+
+    calendars = g.setdefault("_work_calendars", {})
+    calendar = calendars.get(matter.township_id)
+    if calendar is None:
+        calendar = calendars[matter.township_id] = WorkCalendar.for_township(matter.township_id)
+    return ops.due_is_estimate(matter, calendar=calendar)
+
+
+@bp.app_template_global()
+def estimate_note() -> str:
+    return str(ESTIMATE_NOTE)
 ACTOR_LABELS = {"resident": _l("群众"), "system": _l("系统"), "juror": _l("评审")}
 
 

@@ -1,10 +1,11 @@
 """Working days on the Chinese calendar.
 
-Weekends and public holidays are off and make-up working days (调休) are on. The chinesecalendar
-library knows the State Council's schedule for the years it covers; for other years a township's
-administrator records holidays and make-up days (CalendarDay), and until they do, only weekends
-are off.
-A township's own entries win over the library, so a local correction is always possible.
+Weekends and public holidays are off and make-up working days (调休) are on. Who decides, first
+to last: the township's own days (CalendarDay: a local holiday, a day the hall is closed, a local
+correction) > the national schedule the platform operator entered (app.holidays: the State
+Council's 放假安排 for years the library does not know yet) > the chinesecalendar library (which
+knows the years it was released for) > weekends. A deadline in a year with no national schedule
+is counted by weekends only, and says so (`is_estimate`) until the schedule is entered.
 """
 
 from __future__ import annotations
@@ -28,11 +29,31 @@ def library_covers(year: int) -> bool:
     return True
 
 
-class WorkCalendar:
-    """A township's calendar, with its own entries loaded once."""
+def national_schedule() -> tuple[dict[date, tuple[bool, str]], set[int]]:
+    """The national entries (day: (is working day, name)) and the years they cover."""
+    from app.holidays.models import NationalDay, NationalYear
 
-    def __init__(self, overrides: dict[date, bool]):
+    days = {day: (is_workday, name) for day, is_workday, name in db.session.execute(
+        select(NationalDay.day, NationalDay.is_workday, NationalDay.name))}
+    return days, set(db.session.scalars(select(NationalYear.year)))
+
+
+def year_known(year: int, national_years: set[int] | None = None) -> bool:
+    """Whether the official schedule of `year` is known: in the library, or entered nationally."""
+    if national_years is None:
+        national_years = national_schedule()[1]
+    return year in national_years or library_covers(year)
+
+
+class WorkCalendar:
+    """A township's calendar, with its own and the national entries loaded once."""
+
+    def __init__(self, overrides: dict[date, bool],
+                 national: dict[date, tuple[bool, str]] | None = None,
+                 national_years: set[int] | None = None):
         self._overrides = overrides
+        self._national = national or {}
+        self._national_years = set(national_years or ()) | {d.year for d in self._national}
         self._days: dict[date, bool] = {}
         self._added: dict[tuple[date, int], date] = {}
 
@@ -43,7 +64,17 @@ class WorkCalendar:
                 CalendarDay.township_id == township_id
             )
         ).all()
-        return cls({day: is_workday for day, is_workday in rows})
+        national, years = national_schedule()
+        return cls({day: is_workday for day, is_workday in rows}, national, years)
+
+    def year_known(self, year: int) -> bool:
+        """The official schedule of `year` is known (national entries or the library)."""
+        return year in self._national_years or library_covers(year)
+
+    def is_estimate(self, start: date, end: date) -> bool:
+        """Whether counting from `start` to `end` crosses a year with no official schedule, so
+        weekends alone were counted there (按周末推算，待国家放假安排公布后重算)."""
+        return any(not self.year_known(y) for y in range(start.year, end.year + 1))
 
     def is_workday(self, day: date) -> bool:
         if day not in self._days:
@@ -53,6 +84,10 @@ class WorkCalendar:
     def _is_workday(self, day: date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
+        if day in self._national:
+            return self._national[day][0]
+        if day.year in self._national_years:  # an entered year: what it does not list is ordinary
+            return day.weekday() < 5
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
@@ -64,6 +99,8 @@ class WorkCalendar:
         itself). Make-up working days (调休) are working days, never holidays."""
         if self.is_workday(day):
             return False
+        if day in self._national:
+            return True
         try:
             _, name = chinese_calendar.get_holiday_detail(day)
         except NotImplementedError:
@@ -96,14 +133,8 @@ class WorkCalendar:
 
 
 def uncovered_years(township_id: uuid.UUID, today: date) -> list[int]:
-    """Years from this one on (this and next) that neither the library nor the township covers.
-
-    The administrator sees a warning for each: deadlines there count weekends only.
-    """
-    own_years = {
-        d.year
-        for d in db.session.execute(
-            select(CalendarDay.day).where(CalendarDay.township_id == township_id)
-        ).scalars()
-    }
-    return [y for y in (today.year, today.year + 1) if not library_covers(y) and y not in own_years]
+    """Years from this one on (this and next) with no official schedule: neither the library
+    nor the platform's national calendar has it (a township's own days are local additions, not
+    the national schedule). Staff see a warning for each: deadlines there count weekends only."""
+    years = national_schedule()[1]
+    return [y for y in (today.year, today.year + 1) if not year_known(y, years)]

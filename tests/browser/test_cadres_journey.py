@@ -3,8 +3,6 @@ a monthly required action ticked with a linked visit; a five-question knowledge 
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
@@ -12,6 +10,7 @@ from app.accounts.models import Role
 from app.cadres import operations as ops
 from app.extensions import db
 from app.households.models import Visit
+from app.matters.operations import local_today
 from app.tenancy import bind_township
 from tests import factories
 
@@ -31,7 +30,7 @@ def town(app):
         li = factories.user(t, Role.CADRE, name="李秀梅")
         h = factories.household(t, head="王德福")
         db.session.add(Visit(township_id=t.id, household_id=h.id, visitor_id=zhang.id,
-                             visited_on=date.today(), kind="xiafang", notes="了解低保"))
+                             visited_on=local_today(t), kind="xiafang", notes="了解低保"))
         ops.create_action(t, name="每月一次下访", frequency="monthly", owner=zhang)
         for n in range(6):
             ops.add_question(t, kind="true_false", text=f"第{n + 1}题：联户党员每人联系约十户。",

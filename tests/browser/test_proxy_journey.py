@@ -4,13 +4,13 @@ that raises a dispute turned into a matter; the village's coverage moves."""
 from __future__ import annotations
 
 import os
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.matters.operations import local_today
 from app.tenancy import bind_township
 from tests import factories
 
@@ -86,7 +86,7 @@ def test_errand_custody_and_visit_to_matter_on_a_phone(live_server, phone, town)
     _shot(page, "errands")
 
     # Coverage before the visit: nobody visited today.
-    today = date.today().isoformat()
+    today = local_today(t).isoformat()
     coverage = f"{base}/visits/coverage?start={today}&end={today}"
     page.goto(coverage)
     expect(page.locator("#coverage-total")).to_contain_text("已走访 0 户")

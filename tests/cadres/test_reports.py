@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from app.accounts.models import Role
 from app.cadres import operations as ops
@@ -85,13 +86,15 @@ def test_units_are_compared_with_their_class_targets(town):
     reports.set_unit(t, name="东村", unit_class="2", village=east)
     reports.set_class_target(t, "1", resolution_pct=90, on_time_pct=80, satisfaction_pct=95)
     now = datetime(2026, 11, 2, 2, tzinfo=UTC)
-    done = matters.create_matter(t, channel="hall", title="参保", centre=centre, now=now)
-    matters.reply(done, zhang, public_text="办结")
-    matters.evaluate(done, rating="dissatisfied", source="resident_link")
-    matters.create_matter(t, channel="hall", title="补贴", centre=centre, now=now)
-    withdrawn = matters.create_matter(t, channel="hall", title="撤回", centre=centre, now=now)
-    matters.end_without_resolution(withdrawn, zhang, to=matters.State.WITHDRAWN, reason="撤回")
-    db.session.flush()
+    # The reply, rating and withdrawal happen in November too (not at the hour the suite runs).
+    with time_machine.travel(now + timedelta(days=1), tick=True):
+        done = matters.create_matter(t, channel="hall", title="参保", centre=centre, now=now)
+        matters.reply(done, zhang, public_text="办结")
+        matters.evaluate(done, rating="dissatisfied", source="resident_link")
+        matters.create_matter(t, channel="hall", title="补贴", centre=centre, now=now)
+        withdrawn = matters.create_matter(t, channel="hall", title="撤回", centre=centre, now=now)
+        matters.end_without_resolution(withdrawn, zhang, to=matters.State.WITHDRAWN, reason="撤回")
+        db.session.flush()
     figures = {f.unit.name: f for f in
                reports.unit_comparison(t, reports.Period.month_of(date(2026, 11, 20)))}
     hall = figures["社会事务服务中心"]

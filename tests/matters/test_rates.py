@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 
 from app.accounts.models import Role
 from app.extensions import db
@@ -77,6 +78,7 @@ def test_resolution_leaves_out_withdrawn_and_duplicate_and_reopened_work(town):
     assert compute_rates(t.id, *NOV, village_id=west.id).received == 0
 
 
+@time_machine.travel(MON + timedelta(hours=1), tick=True)  # rated in 2026, counted in 2026
 def test_satisfaction_counts_the_three_satisfied_levels(town):
     t, staff, east, west = town
     ratings = ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.extensions import db
 from app.matters.models import Matter
+from app.matters.operations import local_today
 from app.studio import operations as ops
 from app.studio.models import DutySession, HolidayRule, Representative, Studio
 from app.tenancy import bind_township
@@ -88,7 +89,7 @@ def test_a_reception_with_two_suggestions_one_referred_both_replied(studio):
     assert len(cases) == 2 and {c.reception_id for c in cases} == {reception.id}
     assert {c.matter.channel for c in cases} == {"studio"}
     assert cases[0].matter.contact_name == "刘阿姨" and cases[0].member_id == reps[0].id
-    today = date.today()
+    today = local_today(t)
     figures = ops.figures(row, today)
     assert (figures.visitors, figures.suggestions, figures.replied, figures.reply_rate) == (
         1, 2, 0, 0.0)

@@ -10,7 +10,7 @@ import pytest
 from app.accounts.models import Role
 from app.extensions import db
 from app.households.models import Grid
-from app.matters.operations import TransitionError
+from app.matters.operations import TransitionError, local_today
 from app.tenancy import bind_township
 from app.visits import operations as ops
 from tests import factories
@@ -116,7 +116,7 @@ def test_pages_record_raise_and_coverage(world, client):
     assert page.status_code == 200
     headers = {"X-CSRFToken": re.search(r'csrf_token" type="hidden" value="([^"]+)"',
                                         page.text).group(1)}
-    today = date.today().isoformat()
+    today = local_today(town.township).isoformat()
     period = f"/coverage?start={today}&end={today}"
     before = client.get(base + period).text
     assert "尚未走访的户（1）" in before and "全部已走访" not in before

@@ -1,0 +1,3 @@
+"""The national calendar: a year's page."""
+
+PARAMS = {"year": lambda town: 2027}
