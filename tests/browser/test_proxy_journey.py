@@ -106,3 +106,13 @@ def test_errand_custody_and_visit_to_matter_on_a_phone(live_server, phone, town)
     expect(page.locator("#coverage-total")).to_contain_text("已走访 1 户")
     expect(page.get_by_text("全部已走访")).to_be_visible()
     _shot(page, "coverage")
+
+
+def test_the_page_clock_follows_the_servers(live_server, phone):
+    """The browser's "today" is the township's, also when the suite's clock is moved."""
+    from app.clock import township_today
+
+    phone.goto(f"{live_server}/login")
+    browser_day = phone.evaluate(
+        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Shanghai'}).format(new Date())")
+    assert browser_day == township_today().isoformat()
