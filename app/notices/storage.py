@@ -54,10 +54,16 @@ class S3Storage:
     """Documents in an S3-compatible bucket, under the same keys."""
 
     def __init__(self, bucket: str, endpoint_url: str | None = None, client=None):
-        import boto3
-
         self.bucket = bucket
-        self.client = client or boto3.client("s3", endpoint_url=endpoint_url or None)
+        if client is None:
+            try:
+                import boto3
+            except ImportError as exc:
+                raise RuntimeError(
+                    "MINQING_DOCUMENTS_STORAGE=s3 needs the S3 client: pip install -e '.[s3]' "
+                    "(boto3)") from exc
+            client = boto3.client("s3", endpoint_url=endpoint_url or None)
+        self.client = client
 
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data,

@@ -171,3 +171,13 @@ def test_a_document_issued_at_0730_in_the_hall_carries_that_days_date(town_ctx):
     with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=UTC), tick=True):
         _doc, text = _make(town, "board_poster", f"{town.objects.village.id}:2027-01")
     assert "2027年01月01日" in text and "2026年12月31日" not in text
+
+
+def test_s3_storage_without_boto3_says_which_extra_to_install(monkeypatch):
+    import sys
+
+    from app.notices.storage import S3Storage
+
+    monkeypatch.setitem(sys.modules, "boto3", None)  # as if the s3 extra were not installed
+    with pytest.raises(RuntimeError, match=r"\.\[s3\]"):
+        S3Storage("minqing-documents")
