@@ -84,11 +84,14 @@ class SummaryGroup:
     findings: dict[str, list] = field(default_factory=lambda: defaultdict(list))
 
 
-def summary(township, start: date, end: date) -> dict:
-    """What the diaries recorded between start and end, sorted by village and by cadre."""
-    visits = list(db.session.scalars(
-        select(Visit).where(Visit.township_id == township.id, Visit.visited_on >= start,
-                            Visit.visited_on <= end).order_by(Visit.visited_on)))
+def summary(township, start: date, end: date, visitor_id=None) -> dict:
+    """What the diaries recorded between start and end, sorted by village and by cadre; one
+    cadre's own diaries when `visitor_id` is given."""
+    query = select(Visit).where(Visit.township_id == township.id, Visit.visited_on >= start,
+                                Visit.visited_on <= end)
+    if visitor_id is not None:
+        query = query.where(Visit.visitor_id == visitor_id)
+    visits = list(db.session.scalars(query.order_by(Visit.visited_on)))
     by_village: dict[str, SummaryGroup] = {}
     by_cadre: dict[str, SummaryGroup] = {}
     totals = {k.value: 0 for k in FindingKind}

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case
+from sqlalchemy import case, select
 
 from app.access import staff
 from app.accounts.models import Role, RoleGrant
@@ -119,15 +119,38 @@ def _period(township) -> tuple[str, date, date]:
     return ("month" if period == "month" else "week"), start, end
 
 
+def _cadre():
+    """?cadre=me (the signed-in person's own diaries) or ?cadre=<user id>: (arg, user) or
+    (None, None) for the whole township. Only a user with visits here can be named."""
+    import uuid
+
+    from app.accounts.models import User
+
+    arg = request.args.get("cadre", "")
+    if arg == "me":
+        return "me", db.session.get(User, current_user.id)
+    try:
+        user = db.session.get(User, uuid.UUID(arg)) if arg else None
+    except ValueError:
+        user = None
+    if user is None or not db.session.scalar(select(Visit.id).where(
+            Visit.township_id == current_township().id, Visit.visitor_id == user.id).limit(1)):
+        return None, None
+    return str(user.id), user
+
+
 @bp.route("/summary")
 @staff(*REPORT_ROLES)
 def summary():
     township = current_township()
     period, start, end = _period(township)
-    data = ops.summary(township, start, end)
-    step = timedelta(days=31) if period == "month" else timedelta(days=7)
+    cadre_arg, cadre = _cadre()
+    data = ops.summary(township, start, end, visitor_id=cadre.id if cadre else None)
+    # The previous period is the one before `start` (December → November), the next the one
+    # after `end`, whatever the months' lengths.
     return render_template("visits/summary.html", s=data, period=period, labels=FINDING_FIELDS,
-                           prev=start - step, next=start + step)
+                           prev=start - timedelta(days=1), next=end + timedelta(days=1),
+                           cadre=cadre, cadre_arg=cadre_arg)
 
 
 @bp.route("/summary.pdf")
@@ -137,8 +160,10 @@ def summary_pdf():
 
     township = current_township()
     period, start, end = _period(township)
-    pdf = render_pdf("visit_summary.html", township=township, s=ops.summary(township, start, end),
-                     period=period, labels=FINDING_FIELDS)
+    cadre_arg, cadre = _cadre()
+    pdf = render_pdf("visit_summary.html", township=township,
+                     s=ops.summary(township, start, end, visitor_id=cadre.id if cadre else None),
+                     period=period, labels=FINDING_FIELDS, cadre=cadre)
     return pdf, 200, {"Content-Type": "application/pdf",
                       "Content-Disposition": f'inline; filename="visits-{start}.pdf"'}
 

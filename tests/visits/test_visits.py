@@ -134,3 +134,35 @@ def test_pages_record_raise_and_coverage(world, client):
     assert client.get(base + "/summary?period=month").status_code == 200
     pdf = client.get(base + "/summary.pdf?period=month")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_the_previous_month_of_december_is_november_and_a_cadre_has_his_own_summary(app, client):
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township()
+        bind_township(db.session, t.id)
+        cadre = factories.user(t, Role.CADRE, name="张卫东")
+        other = factories.user(t, Role.CADRE, name="赵红")
+        east = factories.village(t, "东村")
+        mine = factories.household(t, east, head="东一")
+        theirs = factories.household(t, east, head="东二")
+        for who, house, day, text in ((cadre, mine, date(2026, 11, 30), "十一月的纠纷"),
+                                      (cadre, mine, date(2026, 12, 10), "我的十二月"),
+                                      (other, theirs, date(2026, 12, 11), "别人的十二月")):
+            ops.record_visit(t, who, household=house, visited_on=day, method="in_person",
+                             findings={"dispute": text}, today=date(2026, 12, 31))
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, cadre)
+    base = f"/t/{t.slug}/visits/summary?period=month"
+    december = client.get(base + "&on=2026-12-15").text
+    assert "我的十二月" in december and "别人的十二月" in december
+    previous = re.search(r'id="summary-prev" href="([^"]+)"', december).group(1)
+    november = client.get(previous.replace("&amp;", "&")).text
+    assert "十一月的纠纷" in november and "2026年11月01日" in november
+    following = re.search(r'id="summary-next" href="([^"]+)"', november).group(1)
+    assert "2026年12月01日" in client.get(following.replace("&amp;", "&")).text
+    own = client.get(base + "&on=2026-12-15&cadre=me").text
+    assert "张卫东的民情日记汇总" in own and "我的十二月" in own and "别人的十二月" not in own
+    by_id = client.get(base + f"&on=2026-12-15&cadre={other.id}").text
+    assert "赵红的民情日记汇总" in by_id and "我的十二月" not in by_id
