@@ -39,6 +39,16 @@ def rota_context(township, subject_id, progress=None) -> dict:
             "source": {"studio": studio.name, "month": month_text}}
 
 
+def visit_day(township, reception: Reception) -> date:
+    """The day the visitor came: the duty session's day when the reception belongs to one (it
+    may be typed in days later), otherwise the day it was received (phone, online)."""
+    if reception.session_id is not None:
+        session = get_scoped(DutySession, reception.session_id, township.id)
+        if session is not None:
+            return session.day
+    return local_today(township, reception.received_at)
+
+
 def reply_context(township, subject_id, progress=None) -> dict:
     """subject_id: a studio case id. Who received the visitor, where it was referred, the answer."""
     case = get_scoped(StudioCase, uuid.UUID(str(subject_id)), township.id)
@@ -53,6 +63,7 @@ def reply_context(township, subject_id, progress=None) -> dict:
     url = tracking_url(township, matter)
     return {"case": case, "reception": case.reception, "studio": case.reception.studio,
             "matter": matter, "reply": replies[-1], "number": matter.number,
+            "visited_on": visit_day(township, case.reception),
             "issued_on": local_today(township, replies[-1].created_at), "tracking_url": url,
             "qr": qr_data_uri(url),
             "source": {"number": matter.number, "reply_id": str(replies[-1].id)}}

@@ -495,3 +495,29 @@ def test_what_a_linked_rep_received_is_theirs_in_the_ledger_through_the_referral
         bind_township(db.session, None)
     login(client, rep_user)
     assert client.get(f"/t/{t.slug}/matters/{matter_id}").status_code == 200
+
+
+def test_the_reply_letter_gives_the_day_of_the_visit_and_its_own_date(saturday_studio):
+    """A reception typed in on Monday for Saturday's session, answered a week later: the letter
+    says the visitor came on Saturday, and is dated the day of the answer."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from app.notices import kinds
+    from app.notices.pdf import render_pdf
+
+    t, row, reps = saturday_studio
+    session = ops.generate_month(row, date(2026, 11, 1), reps_per_session=1)[1]
+    assert session.day == date(2026, 11, 14)  # the second Saturday
+    ops.receive(t, row, None, channel="session", topic="社区环境", member=reps[1],
+                session=session, suggestions=["修补南巷坑洼路面"], reply_workdays=15,
+                now=datetime(2026, 11, 16, 1, 0, tzinfo=UTC))
+    case = ops.cases_of(row)[0]
+    with time_machine.travel(datetime(2026, 11, 23, 2, 0, tzinfo=UTC), tick=True):
+        ops.answer(case, None, text="已安排月底前修补。", township=t)
+    entry = kinds.get("studio_reply")
+    pdf = render_pdf(entry.template, township=t, **entry.build_context(t, case.id))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).replace(" ", "")
+    assert "您于2026年11月14日" in text and "2026年11月23日" in text
+    assert "2026年11月16日" not in text
