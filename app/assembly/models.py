@@ -113,6 +113,9 @@ class Assembly(TenantScoped, Timestamped, db.Model):
     prizes: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list, nullable=False)
     state: Mapped[str] = mapped_column(String(14), default=AssemblyState.DRAFT, nullable=False)
     announced_on: Mapped[date | None] = mapped_column(Date)
+    # The day it was actually held (opened), and why, when it opened before its announced day.
+    started_on: Mapped[date | None] = mapped_column(Date)
+    early_start_reason: Mapped[str | None] = mapped_column(Text)
     # How the scores were combined when the results were computed ("mean" or "trimmed").
     combine: Mapped[str | None] = mapped_column(String(10))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

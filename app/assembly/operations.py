@@ -326,14 +326,36 @@ def assign_criticism(criticism: Criticism, *, team: CriticTeam | None, target_un
 
 # --- in session ---------------------------------------------------------------------------------
 
-def start_session(assembly: Assembly) -> Assembly:
-    """The assembly opens: the jury must be drawn and there must be something to score."""
+def start_session(assembly: Assembly, *, today: date | None = None, reason: str = "",
+                  actor=None) -> Assembly:
+    """The assembly opens: the jury must be drawn and there must be something to score. It
+    opens on or after its announced day; earlier only with a reason, which is kept (on the
+    assembly and in the audit log). The day it opens is the day it was held."""
     _require(assembly, S.ANNOUNCED, S.REGISTRATION, message="大会须先公告才能开始。")
     if not jurors_of(assembly, drawn=True):
         raise TransitionError("请先抽取评审团。")
     if not criticisms_of(assembly):
         raise TransitionError("还没有批评意见。")
+    if today is None:
+        from app.clock import township_today
+        from app.townships.models import Township
+
+        today = township_today(db.session.get(Township, assembly.township_id))
+    reason = (reason or "").strip()
+    if today < assembly.held_on and not reason:
+        raise TransitionError(
+            f"大会已公告于 {assembly.held_on:%Y年%m月%d日} 召开，今天不能开始；"
+            "如确需提前召开，请填写提前的原因。")
     assembly.state = S.IN_SESSION.value
+    assembly.started_on = today
+    if today < assembly.held_on:
+        from app.audit.operations import record
+
+        assembly.early_start_reason = reason[:500]
+        record(assembly.township_id, actor, "assembly.early_start", assembly,
+               before={"held_on": assembly.held_on.isoformat().replace("-", "/")},
+               after={"started_on": today.isoformat().replace("-", "/")},
+               summary=f"“{assembly.title}”提前召开：{reason[:120]}")
     return assembly
 
 

@@ -186,7 +186,8 @@ def _step_action(assembly, step):
     return {
         "announce": lambda: ops.announce(assembly, township, today=today),
         "registration": lambda: ops.open_registration(assembly),
-        "session": lambda: ops.start_session(assembly),
+        "session": lambda: ops.start_session(assembly, today=today, actor=current_user,
+                                             reason=request.form.get("reason", "")),
         "scored": lambda: ops.finish_scoring(assembly),
         "publish": lambda: ops.publish_results(assembly, township, current_user),
         "follow_up": lambda: ops.begin_follow_up(assembly),

@@ -55,7 +55,7 @@ def _in_session(town, jurors=3, criticisms=2, paper=0):
     rows = [ops.add_criticism(a, title=f"批评{i}", raised_by="王大爷", team=team,
                               contact_phone="13800001234", target_unit="镇农业服务中心",
                               responsible=cadre) for i in range(criticisms)]
-    ops.start_session(a)
+    ops.start_session(a, today=a.held_on)
     return a, drawn, rows
 
 
@@ -77,6 +77,46 @@ def test_announcing_needs_the_lead_time_and_says_so(town):
     assert (ok.state, ok.announced_on) == ("announced", TODAY)
     with pytest.raises(TransitionError, match="已经公告"):
         ops.announce(ok, t, today=TODAY)
+
+
+def test_an_assembly_opens_on_its_announced_day_or_with_a_reason_kept(town):
+    from app.audit.models import AuditEvent
+
+    t, admin, leader, cadre = town
+    a = _assembly(t, admin)  # announced for TODAY + 10
+    ops.announce(a, t, today=TODAY)
+    ops.add_candidates(a, ["评委0", "评委1"], kind="resident")
+    ops.draw_jury(a, t, size=2)
+    ops.add_criticism(a, title="批评", raised_by="王大爷", target_unit="镇农业服务中心",
+                      responsible=cadre)
+    with pytest.raises(TransitionError, match="提前的原因"):
+        ops.start_session(a, today=a.held_on - timedelta(days=1))
+    assert a.state == "announced" and a.started_on is None
+    ops.start_session(a, today=a.held_on - timedelta(days=1), reason="镇党委决定提前一天",
+                      actor=admin)
+    assert (a.state, a.started_on, a.early_start_reason) == (
+        "in_session", a.held_on - timedelta(days=1), "镇党委决定提前一天")
+    audit = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.township_id == t.id, AuditEvent.action == "assembly.early_start")).one()
+    assert audit.actor_id == admin.id and "镇党委决定提前一天" in audit.summary
+    on_the_day = _in_session(town)[0]
+    assert on_the_day.started_on == on_the_day.held_on and on_the_day.early_start_reason is None
+
+
+def test_the_results_notice_gives_the_day_it_was_held(town):
+    from app.notices.pdf import render_pdf
+    from tests.notices.helpers import pdf_text
+
+    t, admin, *_ = town
+    a, jurors, rows = _in_session(town, jurors=2, criticisms=1)
+    a.started_on = a.held_on + timedelta(days=2)  # put off by rain, say
+    _score_all(a, jurors, rows[0], [(8, 8, 8), (7, 7, 7)])
+    ops.close_round(rows[0], a, t, admin)
+    ops.finish_scoring(a)
+    ops.publish_results(a, t, admin)
+    text = pdf_text(render_pdf("assembly_results.html", township=t, assembly=a,
+                               criticisms=ops.results(a))).replace(" ", "")
+    assert "已于2026年11月14日" in text and "2026年11月12日在" not in text
 
 
 def test_the_township_sets_the_lead_time(town):

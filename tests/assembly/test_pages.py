@@ -138,7 +138,7 @@ def test_jurors_score_from_their_links_and_the_clerk_sees_scores_only_at_the_end
     a, jurors, c = _setup(app, town)
     with app.app_context():
         bind_township(db.session, t.id)
-        ops.start_session(db.session.get(Assembly, (t.id, a.id)))
+        ops.start_session(db.session.get(Assembly, (t.id, a.id)), today=a.held_on)
         db.session.commit()
     login(client, admin)
     screen = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session")
@@ -182,7 +182,7 @@ def test_results_page_and_notice_after_publishing(app, client, town):
         assembly = db.session.get(Assembly, (t.id, a.id))
         row = db.session.get(Criticism, (t.id, c.id))
         assert client.get(f"{_base(t)}/assemblies/{a.id}/results.pdf").status_code == 404
-        ops.start_session(assembly)
+        ops.start_session(assembly, today=assembly.held_on)
         ops.open_round(row, assembly)
         for j in jurors:
             ops.submit_score(j, row, assembly, {"accurate": 8, "sharp": 8, "constructive": 8})
@@ -216,7 +216,7 @@ def test_clerk_marks_a_paper_juror_and_enters_the_sheet(app, client, town):
         bind_township(db.session, t.id)
         jury = ops.jurors_of(db.session.get(Assembly, (t.id, a.id)), drawn=True)
         assert len(jury) == 2 and {j.drawn_by for j in jury} == {"chosen"}
-        ops.start_session(db.session.get(Assembly, (t.id, a.id)))
+        ops.start_session(db.session.get(Assembly, (t.id, a.id)), today=a.held_on)
         db.session.commit()
         paper_id, phone_token = jury[0].id, jury[1].token
     client.post(f"{_base(t)}/assembly/assemblies/{a.id}/jurors/{paper_id}",

@@ -109,7 +109,11 @@ def test_assembly_from_announcement_to_a_satisfied_close(live_server, browser, t
     links = page.locator("#jury-links a").evaluate_all("els => els.map(e => e.href)")
     assert len(links) == 3
     page.go_back()
-    page.get_by_role("button", name="开始大会").click()
+    # Announced for a week ahead and opened today: only with a reason, which is kept.
+    page.get_by_role("button", name="提前开始大会").click()
+    expect(page.get_by_role("alert")).to_contain_text("请填写提前的原因")
+    page.get_by_label("提前召开的原因").fill("演练：镇党委决定提前召开")
+    page.get_by_role("button", name="提前开始大会").click()
     expect(page.get_by_role("heading", name="会务评分屏")).to_be_visible()
 
     jurors = [browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
