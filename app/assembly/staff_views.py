@@ -203,7 +203,7 @@ def assembly_step(assembly_id, assembly_step):
     if not form.validate_on_submit():
         return _detail(assembly, 422, error=_("请刷新页面后重试。"))
     response = _run(assembly, _step_action(assembly, assembly_step))
-    if assembly_step == "session" and response.status_code == 302:
+    if assembly_step == "session" and getattr(response, "status_code", None) == 302:
         return redirect(url_for("assembly.session", assembly_id=assembly.id))
     return response
 

@@ -239,3 +239,22 @@ def test_clerk_marks_a_paper_juror_and_enters_the_sheet(app, client, town):
     round_part = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session?part=round",
                             headers={"HX-Request": "true"})
     assert "已评 2 / 2" in round_part.text and "50.0、100.0" in round_part.text
+
+
+def test_opening_before_the_announced_day_asks_for_a_reason_and_keeps_it(app, client, town):
+    t, admin, _ = town
+    a, _jurors, _c = _setup(app, town)  # announced for 8 days from today
+    login(client, admin)
+    page = client.get(f"{_base(t)}/assembly/assemblies/{a.id}")
+    assert "提前开始大会" in page.text and "提前召开的原因" in page.text
+    step = f"{_base(t)}/assembly/assemblies/{a.id}/session"
+    refused = client.post(step, data={"csrf_token": csrf(page.text), "reason": " "})
+    assert refused.status_code == 422 and "请填写提前的原因" in refused.text
+    opened = client.post(step, data={"csrf_token": csrf(page.text), "reason": "镇党委决定提前"})
+    assert opened.status_code == 302
+    with app.app_context():
+        bind_township(db.session, t.id)
+        row = db.session.get(Assembly, (t.id, a.id))
+        assert (row.state, row.started_on, row.early_start_reason) == (
+            "in_session", local_today(t), "镇党委决定提前")
+    assert "提前原因：镇党委决定提前" in client.get(f"{_base(t)}/assembly/assemblies/{a.id}").text
