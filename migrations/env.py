@@ -15,7 +15,20 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+_owner_engine = []
+
+
 def get_engine():
+    # Minqing: migrations run as the schema's owner (MIGRATION_DATABASE_URL) when the app itself
+    # connects as a role that owns nothing (row-level security applies to it).
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URI")
+    if owner_url:
+        if not _owner_engine:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            _owner_engine.append(create_engine(owner_url, poolclass=NullPool))
+        return _owner_engine[0]
     return current_app.extensions['migrate'].db.engine
 
 
