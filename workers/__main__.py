@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import uuid
 
 from rq import Worker
 
@@ -42,9 +43,12 @@ def horse_killed(job, retpid, ret_val, rusage) -> None:
 
     if job is None or not job.args:
         return
+    from app.jobs import push
+
     with app_context():
         if requeue_lost(job.args[0]):
             log.warning("work-horse %s died under job %s: queued again", retpid, job.args[0])
+            push([uuid.UUID(str(job.args[0]))])
 
 
 class MinqingWorker(Worker):

@@ -61,3 +61,24 @@ def own_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def on_own_redis(app, own_redis):
+    """The session's app, its rate limits and jobs pointed at the test's own Redis."""
+    from limits.storage import storage_from_string
+    from limits.strategies import STRATEGIES
+
+    from app.extensions import limiter
+
+    saved = {k: app.config[k] for k in ("REDIS_URL", "JOBS_MODE")}
+    saved_storage, saved_limiter = limiter._storage, limiter._limiter
+    app.config.update(REDIS_URL=own_redis.url, JOBS_MODE="rq")
+    limiter._storage = storage_from_string(own_redis.url, socket_connect_timeout=1,
+                                           socket_timeout=1)
+    limiter._limiter = STRATEGIES["fixed-window"](limiter._storage)
+    limiter._storage_dead = False
+    yield own_redis
+    app.config.update(saved)
+    limiter._storage, limiter._limiter = saved_storage, saved_limiter
+    limiter._storage_dead = False

@@ -11,30 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from app import jobs
-from app.extensions import db, limiter
+from app.extensions import db
 from app.notices.models import JobRecord
 from app.tenancy import bind_township
 from tests import factories
 from tests.conftest import csrf
-
-
-@pytest.fixture
-def on_own_redis(app, own_redis):
-    """The session's app, its rate limits and jobs pointed at the test's own Redis."""
-    from limits.storage import storage_from_string
-    from limits.strategies import STRATEGIES
-
-    saved = {k: app.config[k] for k in ("REDIS_URL", "JOBS_MODE")}
-    saved_storage, saved_limiter = limiter._storage, limiter._limiter
-    app.config.update(REDIS_URL=own_redis.url, JOBS_MODE="rq")
-    limiter._storage = storage_from_string(own_redis.url, socket_connect_timeout=1,
-                                           socket_timeout=1)
-    limiter._limiter = STRATEGIES["fixed-window"](limiter._storage)
-    limiter._storage_dead = False
-    yield own_redis
-    app.config.update(saved)
-    limiter._storage, limiter._limiter = saved_storage, saved_limiter
-    limiter._storage_dead = False
 
 
 @pytest.fixture
