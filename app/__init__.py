@@ -167,6 +167,8 @@ def _register_errors(app: Flask) -> None:
                 # neither (no signed-in user, no township, no navigation).
                 app.logger.warning("error page %s rendered without the layout", code)
                 _forget_broken_transaction()
+                # Flask-Login's context processor would load the user from the database again.
+                g._login_user = login_manager.anonymous_user()
                 return render_template("errors/plain.html", code=code, message=message), code
 
         return handler

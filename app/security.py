@@ -162,10 +162,13 @@ def init_headers(app: Flask) -> None:
 
     @app.after_request
     def no_store_for_staff(response):
+        from flask import session
         from flask_login import current_user
 
         try:
-            signed_in = bool(current_user and current_user.is_authenticated)
+            # The session names a user even when the database could not load them.
+            signed_in = "_user_id" in session or bool(current_user and
+                                                       current_user.is_authenticated)
         except Exception:  # the database is down: treat the page as private
             signed_in = True
         # A view that chose a private (browser-only) cache for its own file keeps it.
