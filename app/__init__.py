@@ -65,6 +65,11 @@ def create_app(overrides: dict | None = None) -> Flask:
                    default_translation_directories=str(ROOT / "app" / "translations"))
     limiter.init_app(app)
     htmx.init_app(app)
+    from app import security
+
+    security.init_headers(app)
+    # Before any view, township lookup or form: control characters, absurd pages and dates.
+    app.url_value_preprocessor(security.check_request_input)
 
     _import_models()
     _register_blueprints(app)
@@ -112,8 +117,11 @@ def _select_locale():
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in LOCALES:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+            return current_user.locale
+    except Exception:  # the database is down: the error page still speaks the default language
+        pass
     return "zh_Hans_CN"
 
 
@@ -127,9 +135,6 @@ def _register_template_helpers(app: Flask) -> None:
         chosen = request.args.get("lang")
         if chosen in LOCALES:
             response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
 
     @app.context_processor
@@ -142,6 +147,8 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from app.security import InputRefused
+
     def page(code: int):
         def handler(error):
             template = f"errors/{code}.html"
@@ -149,13 +156,32 @@ def _register_errors(app: Flask) -> None:
             if (request.headers.get("HX-Request") == "true"
                     and request.headers.get("HX-Boosted") != "true"):
                 template = "errors/_message.html"
-            return render_template(template, code=code, error=error,
-                                   township=g.get("township")), code
+            message = error.description if isinstance(error, InputRefused) else ""
+            if code >= 500:
+                _forget_broken_transaction()
+            try:
+                return render_template(template, code=code, error=error, message=message,
+                                       township=g.get("township")), code
+            except Exception:
+                # The database is down or the request is beyond repair: a page that needs
+                # neither (no signed-in user, no township, no navigation).
+                app.logger.warning("error page %s rendered without the layout", code)
+                _forget_broken_transaction()
+                # Flask-Login's context processor would load the user from the database again.
+                g._login_user = login_manager.anonymous_user()
+                return render_template("errors/plain.html", code=code, message=message), code
 
         return handler
 
     for code in (400, 403, 404, 413, 422, 429, 500):
         app.register_error_handler(code, page(code))
+
+
+def _forget_broken_transaction() -> None:
+    import contextlib
+
+    with contextlib.suppress(Exception):  # no connection to roll back on
+        db.session.rollback()
 
 
 class _NoPersonalData(logging.Filter):
@@ -176,6 +202,9 @@ def _strip_query(value: str) -> str:
 
 
 def _configure_logging(app: Flask) -> None:
+    from app.security import install_log_masking
+
+    install_log_masking()  # phone, ID and card numbers masked in every log record
     logging.getLogger("werkzeug").addFilter(_NoPersonalData())
     # WeasyPrint warns through logging; keep it visible (a missing font shows up here).
     logging.getLogger("weasyprint").setLevel(logging.WARNING)

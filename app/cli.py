@@ -14,8 +14,41 @@ from app.extensions import db
 
 
 def migrate_database() -> None:
-    """Apply every migration up to the one head (tests/test_schema.py keeps it one)."""
+    """Apply every migration up to the one head (tests/test_schema.py keeps it one).
+
+    With MIGRATION_DATABASE_URL set, migrations run as that role (the schema's owner) and the
+    application's own role (DATABASE_URL's user) is then granted what it needs on every table:
+    reading and writing rows, never owning them, so PostgreSQL's row-level security applies."""
     upgrade(revision="head")
+    grant_app_role()
+
+
+def grant_app_role() -> str | None:
+    """Grant DATABASE_URL's role the use of every table and sequence (PostgreSQL, when migrations
+    run as another role). Returns the role granted to, or None."""
+    from flask import current_app
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URI")
+    app_url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if not owner_url or app_url.get_backend_name() != "postgresql":
+        return None
+    role = app_url.username
+    if not role or role == make_url(owner_url).username:
+        return None
+    quoted = '"' + role.replace('"', '""') + '"'
+    engine = create_engine(owner_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
+        conn.execute(text("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                          f"TO {quoted}"))
+        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+        # The migrations' own bookkeeping is the owner's alone.
+        conn.execute(text(f"REVOKE ALL ON TABLE alembic_version FROM {quoted}"))
+    engine.dispose()
+    return role
 
 
 def register_cli(app: Flask) -> None:

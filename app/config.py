@@ -40,7 +40,12 @@ def from_environment() -> dict:
         "ENV_NAME": os.environ.get("MINQING_ENV", "development"),
         "SECRET_KEY": secret or "minqing-development-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error is logged without its bound values (residents' phone
+        # and ID numbers travel as parameters).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # The schema's owner, for migrations only (the app itself connects as a role that owns
+        # nothing, so PostgreSQL's row-level security applies to it). Empty: DATABASE_URL.
+        "MIGRATION_DATABASE_URI": _sqlalchemy_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
         "VAR_DIR": str(var_dir),
         "DOCUMENTS_DIR": os.environ.get("MINQING_DOCUMENTS_DIR", str(var_dir / "documents")),
         # "local" (DOCUMENTS_DIR) or "s3" (an S3-compatible bucket shared by every machine).
@@ -55,6 +60,10 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limits are counted in this process (a logged warning), never a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "LOGIN_RATE_LIMIT": os.environ.get("MINQING_LOGIN_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -62,6 +71,10 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Content-Security-Policy and friends (flask-talisman); HTTPS redirects and HSTS only in
+        # production, where nginx terminates TLS.
+        "FORCE_HTTPS": production,
+        "HSTS_SECONDS": int(os.environ.get("MINQING_HSTS_SECONDS", str(365 * 86400))),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "minqing@localhost"),

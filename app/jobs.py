@@ -23,6 +23,7 @@ import importlib
 import logging
 import os
 import threading
+import time
 import traceback
 import uuid
 from datetime import timedelta
@@ -43,8 +44,11 @@ _COMMITTED = "committed_job_ids"
 BACKOFF = (30, 120, 600, 1800)
 # A pending row handed to Redis but not started after this long is pushed again (a lost push).
 REDISPATCH_AFTER = timedelta(minutes=10)
-# Longer than RQ's job_timeout below: a row still "running" after this lost its worker.
-LOST_AFTER = timedelta(minutes=35)
+# On RQ, a running row whose RQ job is gone from the StartedJobRegistry lost its worker; the grace
+# covers the moment between claiming the row and RQ's bookkeeping. Inline (embedded mode) the job
+# runs in a thread of the web process, lost only with it: longer than any job may take.
+RQ_GRACE = timedelta(seconds=10)
+INLINE_LOST_AFTER = timedelta(minutes=35)
 EXECUTE = "workers.context.execute"
 
 
@@ -156,19 +160,79 @@ def due_ids(limit: int = 500) -> list[uuid.UUID]:
     ))
 
 
+LOST_ERROR = "执行任务的进程中断（worker lost），已重新排队"
+
+
+def _alive_rows() -> set[str] | None:
+    """Outbox rows an RQ worker is executing right now, by RQ's own bookkeeping: the queue's
+    StartedJobRegistry holds a job while its worker's heartbeat keeps it alive (cleaned up when
+    the heartbeat lapses), and a worker whose work-horse died removes it at once. None when Redis
+    cannot be asked (then nothing is declared lost)."""
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    try:
+        queue = _queue()
+        registry = StartedJobRegistry(queue=queue)
+        registry.cleanup()  # lapsed heartbeats: RQ moves their jobs to its failed registry
+        entries = queue.connection.zrangebyscore(registry.key, time.time(), "+inf")
+        ids = {(e.decode() if isinstance(e, bytes) else e).split(":", 1)[0] for e in entries}
+        alive = set()
+        for job in Job.fetch_many(ids, connection=queue.connection, serializer=queue.serializer):
+            if job is not None and job.args:
+                alive.add(str(job.args[0]))
+        return alive
+    except Exception as exc:
+        log.warning("jobs: cannot ask Redis which jobs run (%s)", type(exc).__name__)
+        return None
+
+
 def recover_lost() -> int:
     """Rows left "running" by a worker that died (killed, machine lost) go back to pending: the
-    attempt counts, and the job runs again within its max_attempts."""
+    attempt counts, and the job runs again within its max_attempts.
+
+    On RQ a row is lost as soon as no live RQ job carries it (RQ_GRACE after it was claimed);
+    inline, the thread that runs it dies only with its process, noticed after INLINE_LOST_AFTER."""
+    from app.notices.models import JobRecord
+
+    now = utcnow()
+    if current_app.config["JOBS_MODE"] == "rq":
+        running = list(db.session.scalars(
+            select(JobRecord.id).where(JobRecord.state == "running",
+                                       JobRecord.started_at < now - RQ_GRACE),
+            execution_options={"all_townships": True}))
+        if not running:
+            return 0
+        alive = _alive_rows()
+        if alive is None:
+            return 0
+        lost = [job_id for job_id in running if str(job_id) not in alive]
+        condition = JobRecord.id.in_(lost) if lost else None
+    else:
+        condition = JobRecord.started_at < now - INLINE_LOST_AFTER
+    if condition is None:
+        return 0
+    result = db.session.execute(
+        update(JobRecord).where(JobRecord.state == "running", condition)
+        .values(state="pending", dispatched_at=None, next_attempt_at=now, error=LOST_ERROR),
+        execution_options={"all_townships": True, "synchronize_session": False})
+    db.session.commit()
+    if result.rowcount:
+        log.warning("jobs: %d job(s) lost their worker and wait to run again", result.rowcount)
+    return result.rowcount
+
+
+def requeue_lost(job_id: uuid.UUID | str) -> bool:
+    """A work-horse died under this row (RQ's work_horse_killed_handler): run it again now."""
     from app.notices.models import JobRecord
 
     result = db.session.execute(
-        update(JobRecord).where(JobRecord.state == "running",
-                                JobRecord.started_at < utcnow() - LOST_AFTER)
-        .values(state="pending", dispatched_at=None, next_attempt_at=utcnow(),
-                error="worker lost while running"),
+        update(JobRecord).where(JobRecord.id == uuid.UUID(str(job_id)),
+                                JobRecord.state == "running")
+        .values(state="pending", dispatched_at=None, next_attempt_at=utcnow(), error=LOST_ERROR),
         execution_options={"all_townships": True, "synchronize_session": False})
     db.session.commit()
-    return result.rowcount
+    return bool(result.rowcount)
 
 
 def purge_done(days: int = 30) -> int:
@@ -294,12 +358,15 @@ def _on_gave_up(record) -> None:
 
 
 def retry(township_id: uuid.UUID, job_id: uuid.UUID) -> bool:
-    """Give a failed job another round of attempts (the administrator's retry button)."""
+    """Give a failed job another round of attempts, or run a job waiting after a failure at once
+    (the administrator's retry button)."""
     from app.notices.models import Document, JobRecord
 
     record = db.session.scalar(select(JobRecord).where(JobRecord.township_id == township_id,
                                                        JobRecord.id == job_id))
-    if record is None or record.state != "failed":
+    # A failed row, or one waiting for its next attempt after a failure or a lost worker: now.
+    if record is None or not (record.state == "failed"
+                              or (record.state == "pending" and record.attempts)):
         return False
     record.state, record.attempts, record.next_attempt_at = "pending", 0, utcnow()
     record.dispatched_at, record.finished_at = None, None
@@ -335,8 +402,6 @@ TICK_SECONDS = 30
 def _inline_tick(app: Flask) -> None:
     """Embedded mode has no cron: every TICK_SECONDS a request also runs the due rows (retries
     after their back-off, jobs queued by the CLI or the demo), in the background thread."""
-    import time
-
     if app.config["JOBS_MODE"] == "rq" or not app.config.get("JOBS_THREAD"):
         return
     now = time.monotonic()

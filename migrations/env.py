@@ -11,11 +11,25 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Minqing: keep the loggers that exist (the app's, Flask-Limiter's) working after a migration.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+_owner_engine = []
+
+
 def get_engine():
+    # Minqing: migrations run as the schema's owner (MIGRATION_DATABASE_URL) when the app itself
+    # connects as a role that owns nothing (row-level security applies to it).
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URI")
+    if owner_url:
+        if not _owner_engine:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            _owner_engine.append(create_engine(owner_url, poolclass=NullPool))
+        return _owner_engine[0]
     return current_app.extensions['migrate'].db.engine
 
 

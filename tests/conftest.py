@@ -82,6 +82,41 @@ def _fresh_database_url() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+# On PostgreSQL the app connects as a role that owns nothing and is no superuser, as in production
+# (deploy/roles.sql), so row-level security applies to every test; migrations and the clean-up
+# between tests run as the server's owner role (DATABASE_URL's user).
+APP_ROLE = os.environ.get("MINQING_TEST_APP_ROLE", "minqing_app")
+
+
+def _app_role_url(owner_url: str) -> str:
+    url = make_url(owner_url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :r) THEN "
+            "EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB "
+            "NOCREATEROLE', :r); "
+            "END IF; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            .replace(":r", "'" + APP_ROLE.replace("'", "''") + "'")))
+    admin.dispose()
+    return url.set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+
+
+_owner = {}
+
+
+def _owner_engine(app):
+    """The engine the clean-up uses: the owner's on PostgreSQL (TRUNCATE), else the app's."""
+    from app.extensions import db
+
+    owner_url = app.config.get("MIGRATION_DATABASE_URI")
+    if not owner_url:
+        return db.engine
+    if owner_url not in _owner:
+        _owner[owner_url] = create_engine(owner_url)
+    return _owner[owner_url]
+
+
 def _compile_translations() -> None:
     """The English catalogue, compiled as `make setup` does, so a plain pytest run has it too."""
     import subprocess
@@ -99,10 +134,15 @@ def app():
     from app import create_app
     from app.cli import migrate_database
 
+    database_url = _fresh_database_url()
+    owner_url = ""
+    if database_url.startswith("postgresql"):
+        owner_url, database_url = database_url, _app_role_url(database_url)
     application = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": _fresh_database_url(),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MIGRATION_DATABASE_URI": owner_url,
             "VAR_DIR": str(_TMP / "var"),
             "DOCUMENTS_DIR": str(_TMP / "var" / "documents"),
             "LOGIN_RATE_LIMIT": "1000 per minute",
@@ -125,7 +165,7 @@ def _clean(request, app):
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
+        with _owner_engine(app).begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
                                   + " CASCADE"))
