@@ -7,6 +7,7 @@ environment variables here, nowhere else.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,9 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "Stay signed in" lasts this long unless the user's township sets a shorter time.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
