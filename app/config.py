@@ -7,6 +7,7 @@ environment variables here, nowhere else.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,9 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "Stay signed in" lasts this long unless the user's township sets a shorter time.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Content-Security-Policy and friends (flask-talisman); HTTPS redirects and HSTS only in
         # production, where nginx terminates TLS.

@@ -8,7 +8,17 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKeyConstraint, String, UniqueConstraint, Uuid, select
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -65,6 +75,17 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Raised to end every session of this user (sign-out, password change, deactivation, an
+    # administrator's "end sessions"): the session and the remember cookie carry the version they
+    # were made with (get_id), and the loader refuses an older one.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                                 nullable=False)
+    # Wrong passwords in a row; at LOCK_AFTER the account is locked until `locked_until`.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0",
+                                               nullable=False)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_reason: Mapped[str | None] = mapped_column(String(200))
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -84,6 +105,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the id and the session version, so that raising the
+        version makes every older session and remember cookie of this user worthless."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or utcnow())
 
     def roles_in(self, township_id: uuid.UUID) -> set[Role]:
         """The roles this user holds in one township (read without the tenant filter)."""
@@ -122,3 +151,21 @@ class RoleGrant(TenantScoped, db.Model):
     user: Mapped[User] = relationship(back_populates="grants")
     centre = tenant_relationship("RoleGrant", "Centre", "centre_id")
     village = tenant_relationship("RoleGrant", "Village", "village_id")
+
+
+class SignIn(db.Model):
+    """One attempt to sign in to an existing account: when, from where, with what, and whether it
+    worked. Never the password typed; a username that matches no account leaves no row."""
+
+    __tablename__ = "sign_ins"
+    __table_args__ = (Index("ix_sign_ins_user_at", "user_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    success: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # Why it failed: "password", "locked", "inactive" (none when it succeeded).
+    reason: Mapped[str | None] = mapped_column(String(20))

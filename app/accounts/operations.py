@@ -1,15 +1,25 @@
-"""Accounts: creating people, granting roles, invitations."""
+"""Accounts: creating people, granting roles, invitations, and an account's life cycle
+(signing in with lockout, password strength, ending sessions, deactivation, password resets)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from app.accounts.models import Role, RoleGrant, User
+from app.accounts.models import Role, RoleGrant, SignIn, User
+from app.clock import utcnow
 from app.extensions import db
 
 INVITE_MAX_AGE = 7 * 24 * 3600
+RESET_MAX_AGE = 24 * 3600
+LOCK_AFTER = 5  # wrong passwords in a row
+LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_SCORE = 2  # zxcvbn's 0–4: 2 is "somewhat guessable", beyond the common lists
+REMEMBER_DAYS = 14  # a township may set its own (settings["remember_days"], 1–90)
 
 
 def find_user(username: str) -> User | None:
@@ -48,8 +58,8 @@ def grant(township, user: User, role: Role | str, *, centre=None, village=None) 
     return row
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="minqing-invite")
+def _serializer(salt: str = "minqing-invite") -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def invitation_token(user: User) -> str:
@@ -64,6 +74,178 @@ def user_from_invitation(token: str) -> User | None:
         return None
     user = db.session.get(User, _uuid(data.get("u")))
     if user is None or (user.password_hash or "")[-12:] != data.get("h"):
+        return None
+    return user
+
+
+# ---------------------------------------------------------------- passwords and signing in
+
+_WARNINGS = {  # zxcvbn's feedback, in the words of the interface
+    "common": "这是常见密码，很容易被猜到。",
+    "repeat": "重复的字符或词很容易被猜到。",
+    "sequence": "abc、6543 这样的顺序很容易被猜到。",
+    "date": "日期和年份很容易被猜到。",
+    "keyboard": "键盘上相邻的键很容易被猜到。",
+    "name": "密码不能包含用户名或姓名。",
+}
+
+
+def password_problem(password: str, *, user_inputs=()) -> str | None:
+    """Why `password` is too weak (a sentence for people), or None. Strength is judged by
+    zxcvbn (Dropbox's estimator: common-password lists, names, dates, keyboard patterns)."""
+    from flask_babel import gettext as _
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("密码至少 %(n)s 位。", n=MIN_PASSWORD_LENGTH)
+    inputs = [str(i) for i in user_inputs if i]
+    lowered = password.lower()
+    if any(len(i) >= 3 and i.lower() in lowered for i in inputs):
+        return _(_WARNINGS["name"])
+    result = zxcvbn(password[:100], user_inputs=inputs)
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    warning = (result.get("feedback") or {}).get("warning", "").lower()
+    for key, words in (("common", ("common", "top-")), ("repeat", ("repeat",)),
+                       ("sequence", ("sequence",)), ("date", ("date", "year")),
+                       ("keyboard", ("keyboard", "row", "pattern"))):
+        if any(w in warning for w in words):
+            return _(_WARNINGS[key]) + _("请换一个更长、不常见的密码，例如几个词连在一起。")
+    return _("密码太容易被猜到：请换一个更长、不常见的密码，例如几个词连在一起。")
+
+
+class SignInRefused(Exception):
+    """Why signing in did not work: `reason` is "password", "locked" or "inactive"."""
+
+    def __init__(self, reason: str, user: User | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.user = user
+
+
+def authenticate(username: str, password: str, *, address: str | None = None,
+                 user_agent: str | None = None, now: datetime | None = None) -> User:
+    """The account for these credentials, or SignInRefused. Every attempt on an existing
+    account is recorded (time, address, user agent, outcome; never the password); LOCK_AFTER
+    wrong passwords in a row lock it for LOCK_MINUTES, during which even the right one fails."""
+    now = now or utcnow()
+    user = find_user(username)
+    if user is None:
+        raise SignInRefused("password")
+    if user.locked(now):
+        reason = "locked"
+    elif not user.check_password(password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        reason = "password"
+        if user.failed_logins >= LOCK_AFTER:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+            reason = "locked"
+    elif not user.active:
+        reason = "inactive"
+    else:
+        reason = None
+        user.failed_logins = 0
+        user.locked_until = None
+    db.session.add(SignIn(user_id=user.id, at=now, address=(address or "")[:45] or None,
+                          user_agent=(user_agent or "")[:200] or None,
+                          success=reason is None, reason=reason))
+    db.session.flush()
+    if reason is not None:
+        raise SignInRefused(reason, user)
+    return user
+
+
+def recent_sign_ins(user: User, limit: int = 20) -> list[SignIn]:
+    return list(db.session.scalars(select(SignIn).where(SignIn.user_id == user.id)
+                                   .order_by(SignIn.at.desc()).limit(limit)))
+
+
+def remember_days(user: User) -> int:
+    """How long "stay signed in" lasts for `user`: the shortest their townships set."""
+    from app.townships.models import Township
+
+    settings = db.session.scalars(
+        select(Township.settings).join(RoleGrant, RoleGrant.township_id == Township.id)
+        .where(RoleGrant.user_id == user.id), execution_options={"all_townships": True}).all()
+    days = [int(s.get("remember_days")) for s in settings if s and s.get("remember_days")]
+    return min(days) if days else REMEMBER_DAYS
+
+
+# ---------------------------------------------------------------- the life cycle
+
+def end_sessions(user: User) -> None:
+    """End every session of `user` on every device, remember cookies included: the version their
+    cookies carry no longer matches (checked on every request by the user loader)."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(user: User, password: str) -> None:
+    """A new password; every session of the user ends (the caller signs the current one in
+    again), and a lock is lifted."""
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    end_sessions(user)
+
+
+def _townships_of(user: User) -> list:
+    return sorted({g.township_id for g in db.session.scalars(
+        select(RoleGrant).where(RoleGrant.user_id == user.id),
+        execution_options={"all_townships": True})}, key=str)
+
+
+def _audit_everywhere(user: User, actor, action: str, before, after, summary: str) -> None:
+    from app.audit.operations import record
+
+    for township_id in _townships_of(user):
+        record(township_id, actor, action, user, before=before, after=after, summary=summary)
+
+
+def deactivate_user(actor, user: User, reason: str = "") -> None:
+    """The account can no longer sign in and every session of it ends; its grants stay (so its
+    matters and households still show whose they were, until handed over). Recorded in the audit
+    log of every township where it holds a role."""
+    if not user.active:
+        return
+    user.active = False
+    user.deactivated_at = utcnow()
+    user.deactivated_reason = (reason or "").strip()[:200] or None
+    end_sessions(user)
+    _audit_everywhere(user, actor, "account.deactivate", {"active": True},
+                      {"active": False, "reason": user.deactivated_reason},
+                      f"停用账号 {user.name}（{user.username}）")
+
+
+def reactivate_user(actor, user: User) -> None:
+    """The account may sign in again (with its old password, or a reset link); a lock is lifted."""
+    if user.active and not user.locked():
+        return
+    was_active = user.active
+    user.active = True
+    user.deactivated_at = None
+    user.deactivated_reason = None
+    user.failed_logins = 0
+    user.locked_until = None
+    _audit_everywhere(user, actor, "account.reactivate" if not was_active else "account.unlock",
+                      {"active": was_active}, {"active": True},
+                      f"{'启用' if not was_active else '解锁'}账号 {user.name}（{user.username}）")
+
+
+def password_reset_token(user: User) -> str:
+    """A one-time link token for choosing a new password (24 hours): it stops working once any
+    new password is set, this link's or another."""
+    return _serializer("minqing-reset").dumps(
+        {"u": str(user.id), "h": (user.password_hash or "")[-12:]})
+
+
+def user_from_reset(token: str) -> User | None:
+    try:
+        data = _serializer("minqing-reset").loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, _uuid(data.get("u")))
+    if user is None or not user.active or (user.password_hash or "")[-12:] != data.get("h"):
         return None
     return user
 

@@ -1,7 +1,9 @@
-"""Signing in and out, and accepting an invitation."""
+"""Signing in and out, accepting an invitation or a password-reset link, one's own account."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -10,9 +12,10 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.access import public, signed_in
+from app.accounts import operations as ops
 from app.accounts.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetPasswordForm
 from app.accounts.models import RoleGrant, User
-from app.accounts.operations import find_user, user_from_invitation
+from app.accounts.operations import user_from_invitation
 from app.extensions import db, limiter, login_manager
 from app.townships.models import Township
 
@@ -20,13 +23,23 @@ bp = Blueprint("accounts", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    import uuid
-
+def load_user(alternative_id: str):
+    """The user of a session or remember cookie, if it was made with their current session
+    version (see User.get_id) and the account is still active; otherwise nobody."""
+    raw_id, _sep, version = (alternative_id or "").partition(":")
     try:
-        return db.session.get(User, uuid.UUID(user_id))
+        user = db.session.get(User, uuid.UUID(raw_id))
+        version_number = int(version)
     except ValueError:
         return None
+    if user is None or not user.active or version_number != (user.session_version or 1):
+        return None
+    return user
+
+
+def _sign_in(user: User, remember: bool = False) -> None:
+    login_user(user, remember=remember,
+               duration=timedelta(days=ops.remember_days(user)) if remember else None)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -62,14 +75,38 @@ def _login_limit() -> str:
 @public
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = find_user(form.username.data)
-        if user is not None and user.is_active and user.check_password(form.password.data):
-            login_user(user, remember=form.remember.data)
+        try:
+            user = ops.authenticate(form.username.data, form.password.data,
+                                    address=request.remote_addr,
+                                    user_agent=request.headers.get("User-Agent"))
+        except ops.SignInRefused as refused:
+            db.session.commit()  # the failed attempt and the count of failures are kept
+            status = 422
+            if refused.reason == "locked":
+                flash(_("密码连续输错 %(n)s 次，账号已锁定 %(m)s 分钟，请稍后再试或联系管理员。",
+                        n=ops.LOCK_AFTER, m=ops.LOCK_MINUTES), "error")
+            elif refused.reason == "inactive":
+                flash(_("该账号已停用，无法登录。如有疑问请联系乡镇管理员。"), "error")
+            else:
+                flash(_("用户名或密码不正确。"), "error")
+        else:
+            db.session.commit()
+            _sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
-        flash(_("用户名或密码不正确。"), "error")
     demo_accounts = _demo_accounts() if current_app.config["DEMO_MODE"] else []
-    return render_template("accounts/login.html", form=form, demo_accounts=demo_accounts)
+    return render_template("accounts/login.html", form=form, demo_accounts=demo_accounts,
+                           township=_township_of_next()), status
+
+
+def _township_of_next():
+    """The township a /t/<slug>/… `next` points at, so the sign-in page can name it."""
+    target = _safe_next(request.args.get("next")) or ""
+    parts = target.split("/")
+    if len(parts) > 2 and parts[1] == "t":
+        return db.session.scalar(select(Township).where(Township.slug == parts[2]))
+    return None
 
 
 def _demo_accounts():
@@ -96,6 +133,9 @@ def _demo_accounts():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
+    """Sign out here and everywhere: every session and remember cookie of the user ends."""
+    ops.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     return redirect(url_for("accounts.login"))
 
@@ -118,10 +158,11 @@ def accept_invitation(token: str):
     if user is None:
         return render_template("accounts/invite_invalid.html"), 404
     form = SetPasswordForm()
+    form.user_inputs = (user.username, user.name)
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        ops.change_password(user, form.password.data)
         db.session.commit()
-        login_user(user)
+        _sign_in(user)
         flash(_("密码已设置，欢迎使用民情。"), "success")
         return redirect(_home_for(user))
     return render_template("accounts/invite.html", form=form, user=user), (
@@ -132,15 +173,19 @@ def accept_invitation(token: str):
 @bp.route("/account", methods=["GET", "POST"])
 @signed_in
 def account():
-    """One's own account: change the password, choose the interface language."""
+    """One's own account: change the password (which signs out every other device), see the
+    recent sign-ins, choose the interface language."""
     password_form = ChangePasswordForm(prefix="pw")
+    password_form.user_inputs = (current_user.username, current_user.name)
     prefs = PreferencesForm(prefix="pref", locale=current_user.locale or "zh_Hans_CN")
     if request.method == "POST" and request.form.get("form") == "password":
         if password_form.validate_on_submit():
             if current_user.check_password(password_form.current.data):
-                current_user.set_password(password_form.password.data)
+                user = current_user._get_current_object()
+                ops.change_password(user, password_form.password.data)
                 db.session.commit()
-                flash(_("密码已修改。"), "success")
+                _sign_in(user)  # this device goes on with the new version; the others end
+                flash(_("密码已修改，其他设备上的登录已全部退出。"), "success")
                 return redirect(url_for(".account"))
             password_form.current.errors.append(_("当前密码不正确。"))
     elif request.method == "POST" and prefs.validate_on_submit():
@@ -152,4 +197,35 @@ def account():
         return response
     status = 422 if password_form.errors or prefs.errors else 200
     return render_template("accounts/account.html", password_form=password_form,
-                           prefs=prefs), status
+                           prefs=prefs, sign_ins=ops.recent_sign_ins(current_user)), status
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@signed_in
+def end_my_sessions():
+    """Sign out on every other device (this one stays signed in)."""
+    user = current_user._get_current_object()
+    ops.end_sessions(user)
+    db.session.commit()
+    _sign_in(user)
+    flash(_("其他设备上的登录已全部退出。"), "success")
+    return redirect(url_for(".account"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """A one-time link from an administrator for choosing a new password."""
+    user = ops.user_from_reset(token)
+    if user is None:
+        return render_template("accounts/invite_invalid.html", reset=True), 404
+    form = SetPasswordForm()
+    form.user_inputs = (user.username, user.name)
+    if form.validate_on_submit():
+        ops.change_password(user, form.password.data)
+        db.session.commit()
+        _sign_in(user)
+        flash(_("新密码已设置，其他设备上的登录已全部退出。"), "success")
+        return redirect(_home_for(user))
+    return render_template("accounts/invite.html", form=form, user=user, reset=True), (
+        422 if form.errors else 200)
