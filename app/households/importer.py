@@ -58,6 +58,7 @@ ALIASES = {"村": "村（社区）", "社区": "村（社区）", "村(社区)":
            "户编号": "户号", "户籍编号": "户号", "联系干部": "联户干部", "包户干部": "联户干部"}
 LABELS = {key: name for name, key in {**REQUIRED, **OPTIONAL}.items()}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
+ID_FORM = re.compile(r"\d{17}[\dX]")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 KNOWN_TAGS = {t.value for t in HouseholdTag}
@@ -86,7 +87,7 @@ def column_limits() -> dict[str, int]:
 def id_number_valid(value: str) -> bool:
     """GB 11643: 17 digits and a check character computed from them."""
     value = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not ID_FORM.fullmatch(value):
         return False
     total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
     return ID_CHECK[total % 11] == value[17]
@@ -210,6 +211,10 @@ def load_lookups(township) -> Lookups:
         by_number=by_number, by_head=by_head, limits=column_limits())
 
 
+TAG_SPLIT = re.compile(r"[、,，;；\s]+")
+MEMBER_SPLIT = re.compile(r"[;；]")
+
+
 def _too_long(row: Row, key: str, value: str, limits: dict[str, int], label: str) -> None:
     limit = limits.get(key)
     if limit and len(value) > limit:
@@ -230,7 +235,8 @@ def _find_cadre(value: str, lk: Lookups) -> uuid.UUID | None:
 def check_row(number: int, cells: list[str], index: dict[str, int], lk: Lookups,
               seen: dict[int, int]) -> Row:
     """One row, checked and normalised (the full ID number replaced by its last four digits)."""
-    values = {key: (cells[i] if i < len(cells) else "") for key, i in index.items()}
+    width = len(cells)
+    values = {key: (cells[i] if i < width else "") for key, i in index.items()}
     row = Row(number, values)
     limits = lk.limits
     village_id = lk.villages.get(values["village"])
@@ -240,21 +246,29 @@ def check_row(number: int, cells: list[str], index: dict[str, int], lk: Lookups,
         row.problems.append(f"没有叫“{values['village'][:60]}”的村（社区）")
     if not values["head"]:
         row.problems.append("户主姓名没有填写")
-    _too_long(row, "head", values["head"], limits, "户主姓名")
-    _too_long(row, "address", values["address"], limits, "地址")
-    phone = values["phone"].replace(" ", "").replace("-", "")
-    if phone.endswith(".0"):  # Excel turned the number into a float
-        phone = phone[:-2]
-    values["phone"] = phone
-    if phone and not MOBILE.match(phone):
-        row.problems.append(f"手机号“{phone[:20]}”不是11位手机号")
-    id_number = values.pop("id_number", "").replace(" ", "").upper()
-    if id_number and not id_number_valid(id_number):
-        row.problems.append("身份证号不正确（位数或校验码不对）")
+    if len(values["head"]) > limits["head"]:
+        _too_long(row, "head", values["head"], limits, "户主姓名")
+    if len(values["address"]) > limits["address"]:
+        _too_long(row, "address", values["address"], limits, "地址")
+    phone = values["phone"]
+    if phone:
+        if not MOBILE.match(phone):
+            phone = phone.replace(" ", "").replace("-", "")
+            if phone.endswith(".0"):  # Excel turned the number into a float
+                phone = phone[:-2]
+            if not MOBILE.match(phone):
+                row.problems.append(f"手机号“{phone[:20]}”不是11位手机号")
+        values["phone"] = phone
+    id_number = values.pop("id_number", "")
+    if id_number:
+        id_number = id_number.replace(" ", "").upper()
+        if not id_number_valid(id_number):
+            row.problems.append("身份证号不正确（位数或校验码不对）")
     # Only the last four digits of an ID number are ever kept, from here on.
     values["id_tail"] = id_number[-4:] if id_number else ""
     number_ = values.get("household_number", "")
-    _too_long(row, "household_number", number_, limits, "户号")
+    if number_:
+        _too_long(row, "household_number", number_, limits, "户号")
     grid_name = values.get("grid", "")
     values["grid_id"] = None
     if grid_name:
@@ -263,13 +277,15 @@ def check_row(number: int, cells: list[str], index: dict[str, int], lk: Lookups,
             values["grid_id"] = lk.grids.get((village_id, grid_name))
             if values["grid_id"] is None:
                 row.problems.append(f"{values['village']}没有“{grid_name[:60]}”网格")
-    tags = [t for t in re.split(r"[、,，;；\s]+", values.get("tags", "")) if t]
+    tags = values.get("tags", "")
+    tags = [t for t in TAG_SPLIT.split(tags) if t] if tags else []
     unknown = [t for t in tags if t not in KNOWN_TAGS]
     if unknown:
         row.problems.append(f"不认识的标签：{'、'.join(t[:20] for t in unknown)}")
     values["tags"] = tags
     members = []
-    for member in re.split(r"[;；]", values.get("members", "")):
+    raw_members = values.get("members", "")
+    for member in (MEMBER_SPLIT.split(raw_members) if raw_members else ()):
         if member.strip():
             name, _, relation = member.strip().partition("/")
             name, relation = name.strip(), relation.strip()
@@ -560,6 +576,32 @@ def _uuid(value) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
 
 
+JSON_COLUMNS = {"tags", "before", "after"}
+
+
+def bulk_insert(table, rows: list[dict]) -> None:
+    """Insert many rows of one shape: COPY on PostgreSQL (in the session's transaction, so it
+    commits or rolls back with everything else), Core executemany elsewhere. Never ORM objects."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    json_at = [i for i, c in enumerate(columns) if c in JSON_COLUMNS]
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            values = [row[c] for c in columns]
+            for i in json_at:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+            copy.write_row(values)
+
+
 def import_file(township, batch: ImportBatch, actor_id, progress=None) -> dict[str, int]:
     """Write the checked rows of `batch` in bulk (the caller commits, or rolls everything back)."""
     h_table, r_table, a_table = Household.__table__, Resident.__table__, AuditEvent.__table__
@@ -572,10 +614,8 @@ def import_file(township, batch: ImportBatch, actor_id, progress=None) -> dict[s
         h_table.c.township_id == bindparam("b_township"), h_table.c.id == bindparam("b_id"))
 
     def flush():
-        if households:
-            db.session.execute(insert(h_table), households)
-        if residents:
-            db.session.execute(insert(r_table), residents)
+        bulk_insert(h_table, households)
+        bulk_insert(r_table, residents)
         if updates:
             # One statement per set of changed fields, each run as executemany.
             groups: dict[tuple, list] = {}
@@ -584,8 +624,7 @@ def import_file(township, batch: ImportBatch, actor_id, progress=None) -> dict[s
                                   []).append(u)
             for keys, params in groups.items():
                 db.session.execute(update_stmt.values({k: bindparam(k) for k in keys}), params)
-        if events:
-            db.session.execute(insert(a_table), events)
+        bulk_insert(a_table, events)
         households.clear(), residents.clear(), updates.clear(), events.clear()
 
     for seen, row in enumerate(_iter_rows(rows_path(batch)), start=1):
