@@ -167,6 +167,9 @@ def merge_villages(township, actor, merged: Village, survivor: Village, *,
                                                       Grid.village_id == merged.id)).all():
         if grid.name in theirs:
             merge_grids(township, actor, grid, theirs[grid.name])
+            # Kept for its history under a name that cannot clash in the survivor.
+            grid.name = f"{grid.name}（原{merged.name}）"[:60]
+    db.session.flush()
     moved = repoint("villages", township.id, merged.id, survivor.id)
     before = snapshot(survivor, VILLAGE_FIELDS)
     if becomes_community is not None:
@@ -179,6 +182,7 @@ def merge_villages(township, actor, merged: Village, survivor: Village, *,
     if a:
         record(township.id, actor, "village.edit", survivor, before=b, after=a,
                summary=f"{survivor.name}村改居" if a.get("is_community") else "")
+    db.session.flush()
     db.session.expire_all()
     return moved
 
@@ -424,6 +428,7 @@ def merge_households(township, actor, duplicate: Household, survivor: Household)
     record(township.id, actor, "household.merge_into", survivor, before=b,
            after={**a, "merged": str(duplicate.id), "moved": moved},
            summary=f"并入重复户{duplicate.head_name}户")
+    db.session.flush()
     db.session.expire_all()
     return moved
 
@@ -449,7 +454,11 @@ def add_member(township, actor, household: Household, *, name: str, relation: st
 def edit_member(township, actor, resident: Resident, *, name: str, relation: str,
                 phone: str | None) -> None:
     before = snapshot(resident, RESIDENT_FIELDS)
-    resident.name, resident.relation = name.strip(), relation.strip() or None
+    resident.name = name.strip()
+    relation = relation.strip()
+    # Headship changes only through hand_headship (the household's head name follows it).
+    if resident.relation != "户主" and relation != "户主":
+        resident.relation = relation or None
     resident.set_phone(phone)
     b, a = changed(before, snapshot(resident, RESIDENT_FIELDS))
     if a:

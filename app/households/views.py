@@ -460,7 +460,8 @@ def member(household_id, resident_id):
         if not errors:
             try:
                 ops.edit_member(township, current_user, resident, name=name,
-                                relation=request.form.get("relation", "")[:20],
+                                relation=request.form.get("relation",
+                                                          resident.relation or "")[:20],
                                 phone=phone or None)
                 if status != resident.status:
                     new_head = next((m for m in others if str(m.id) ==
