@@ -13,7 +13,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 
 from app.access import staff, user_roles
 from app.accounts.models import Role, RoleGrant, User
@@ -112,9 +112,11 @@ def _filtered(township):
         query = query.where(Household.village_id == village)
     tag = request.args.get("tag", "")
     if tag in {t.value for t in HouseholdTag}:
-        # Tags are a JSON list: a text match on the quoted tag works on SQLite and PostgreSQL.
-        query = query.where(func.cast(Household.tags, db.String).contains(
-            f'"{tag}"' if db.engine.dialect.name == "sqlite" else tag))
+        if db.engine.dialect.name == "postgresql":
+            query = query.where(Household.tags.contains([tag]))  # JSONB @>
+        else:
+            query = query.where(text("EXISTS (SELECT 1 FROM json_each(households.tags) "
+                                     "WHERE json_each.value = :tag)").bindparams(tag=tag))
     if request.args.get("uncovered") == "1":
         query = query.where(Household.contact_cadre_id.is_(None))
     return query, villages

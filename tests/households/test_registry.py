@@ -230,7 +230,8 @@ def test_merging_a_duplicate_moves_everything_that_names_it(app, client):
         keep = factories.household(t, v, head="王德福", phone=None)
         dup = factories.household(t, v, head="王德福", phone="13900003333", tags=["低保"])
         dup.contact_cadre_id = cadre.id
-        m = factories.matter(t, title="屋顶漏雨", household=dup, resident=factories.resident_of(dup))
+        m = factories.matter(t, title="屋顶漏雨", household=dup,
+                             resident=factories.resident_of(dup))
         ops.add_member(t, admin, dup, name="王小", relation="儿子")
         from app.households.models import Visit as V
 
