@@ -211,3 +211,33 @@ def test_post_routes_check_access_too(app, world, client, who):
         assert failures == []
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_a_village_assistant_finds_no_household_of_another_village(app, world, client):
+    """A village assistant of 东村, given a 西村 household (tests/route_params/households.py):
+    every registry page about one household answers 404, GET and POST alike."""
+    params = {**all_params(),
+              "household_id": lambda town: town.objects.other_village_household.id}
+    app.config["WTF_CSRF_ENABLED"] = False
+    failures = []
+    try:
+        for method in ("GET", "POST"):
+            for rule, access in _rules(app, method):
+                if "household_id" not in rule.arguments or \
+                        not rule.endpoint.startswith("households."):
+                    continue
+                if access.roles and Role.VILLAGE_ASSISTANT not in access.roles:
+                    continue
+                login(client, world.a.users[Role.VILLAGE_ASSISTANT])
+                url = _url(app, rule, world.a, params)
+                status = client.open(url, method=method, data={}).status_code
+                if status != 404:
+                    failures.append((method, url, status))
+        # ... while their own village's household opens.
+        login(client, world.a.users[Role.VILLAGE_ASSISTANT])
+        own = client.get(f"/t/{world.a.township.slug}/households/"
+                         f"{world.a.objects.household.id}")
+        assert own.status_code == 200
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert failures == []

@@ -186,3 +186,77 @@ def coverage():
     return render_template(template, c=data, today=today)
 
 
+
+
+# ---------------------------------------------------------------- Excel exports (same filters)
+
+def _visit_rows(visits):
+    from app.households.models import VisitKind
+
+    for v in visits:
+        yield [v.visited_on, v.household.village.name, v.household.head_name,
+               v.household.address, v.visitor.name, VisitMethod(v.method).label,
+               VisitKind(v.kind).label if v.kind in {k.value for k in VisitKind} else v.kind,
+               v.notes, *[(v.findings or {}).get(k.value, "") for k in FindingKind]]
+
+
+def _visit_headers():
+    return [_("日期"), _("村（社区）"), _("户主"), _("地址"), _("走访人"), _("方式"), _("类型"),
+            _("备注"), *[FindingKind(k).label for k in FindingKind]]
+
+
+@bp.route("/export.xlsx")
+@staff()
+def export():
+    """My visits (the list's filter: the signed-in visitor's), every one of them, as Excel."""
+    from app.spreadsheets import workbook_response
+
+    visits = db.session.scalars(
+        scoped(Visit).where(Visit.visitor_id == current_user.id)
+        .order_by(Visit.visited_on.desc(), Visit.recorded_at.desc()))
+    return workbook_response("visits.xlsx", _("民情日记"), _visit_headers(), _visit_rows(visits))
+
+
+@bp.route("/summary.xlsx")
+@staff(*REPORT_ROLES)
+def summary_export():
+    """The summary's period (?period=week|month&on=...): every visit in it, as Excel."""
+    from app.spreadsheets import workbook_response
+
+    township = current_township()
+    _period_name, start, end = _period(township)
+    visits = db.session.scalars(scoped(Visit).where(
+        Visit.visited_on >= start, Visit.visited_on <= end).order_by(Visit.visited_on))
+    return workbook_response(f"visits-{start}-{end}.xlsx", _("走访记录"), _visit_headers(),
+                             _visit_rows(visits))
+
+
+@bp.route("/coverage.xlsx")
+@staff(*REPORT_ROLES)
+def coverage_export():
+    """The coverage page's figures for its dates (?start=&end=), one sheet per level."""
+    from app.spreadsheets import SheetWriter
+
+    township = current_township()
+    today = local_today(township)
+    try:
+        start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
+        end = date.fromisoformat(request.args.get("end") or today.isoformat())
+    except ValueError:
+        start, end = date(today.year, 1, 1), today
+    if start > end:
+        start, end = end, start
+    c = ops.coverage(township, start, end)
+    writer = SheetWriter()
+    headers = [_("名称"), _("户数"), _("已走访户数"), _("覆盖率（%）"), _("全年走访达标户数"),
+               _("目标（%）")]
+    for title, rows in ((_("按村"), c["villages"]), (_("按网格"), c["grids"]),
+                        (_("按联户干部"), c["cadres"])):
+        writer.add_sheet(title, headers)
+        for r in [*rows, c["total"]] if title == _("按村") else rows:
+            writer.append([r.name, r.households, r.visited, r.rate, r.visited_enough,
+                           r.target_pct])
+    writer.add_sheet(_("未走访农户"), [_("村（社区）"), _("户主"), _("地址"), _("上次走访")])
+    for h, last in c["not_visited"]:
+        writer.append([h.village.name, h.head_name, h.address, last])
+    return writer.response(f"coverage-{start}-{end}.xlsx")
