@@ -9,7 +9,14 @@ from flask import Flask, current_app, g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.privacy import mask_name, mask_phone, mask_text
+from app.privacy import (
+    has_personal_numbers,
+    mask_for_public,
+    mask_name,
+    mask_phone,
+    mask_text,
+    public_number,
+)
 from app.service_models import REGISTRY, NavEntry
 
 # Pages every township has, whatever service models it runs (staff side).
@@ -86,7 +93,41 @@ def role_label(role: str) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         mask_name=mask_name, mask_phone=mask_phone, mask_text=mask_text, local_dt=local_dt,
-        cn_date=cn_date,
+        cn_date=cn_date, public_number=public_number,
     )
+    # Every string a public page or a notice-board PDF outputs is masked (app.privacy).
+    app.jinja_env.finalize = mask_for_public
+    _mask_translation_arguments(app)
+
+    @app.before_request
+    def _public_pages_mask_numbers():
+        from flask import request
+
+        rule = getattr(app.view_functions.get(request.endpoint), "access", None)
+        if rule is not None and rule.kind == "public":
+            g.public_output = True
+
     app.jinja_env.globals.update(allowed=allowed, staff_nav=staff_nav, service_models=REGISTRY,
-                           role_label=role_label)
+                           role_label=role_label, has_personal_numbers=has_personal_numbers)
+
+
+def _mask_translation_arguments(app: Flask) -> None:
+    """`{{ _('“%(t)s”', t=matter.title) }}` returns escaped markup, which `finalize` leaves
+    alone: mask the arguments on their way into the sentence instead."""
+    from jinja2 import pass_context
+
+    env = app.jinja_env
+    for name in ("gettext", "_", "ngettext", "pgettext", "npgettext"):
+        original = env.globals.get(name)
+        if original is None:
+            continue
+
+        def wrap(original):
+            @pass_context
+            def masked(context, *args, **variables):
+                variables = {k: mask_for_public(v) for k, v in variables.items()}
+                return original(context, *args, **variables)
+
+            return masked
+
+        env.globals[name] = wrap(original)

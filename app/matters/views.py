@@ -457,6 +457,8 @@ EVENT_LABELS = {
     "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
     "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
     "handed_over": _l("联户干部交接"),
+    "published": _l("发布到回音壁"), "wording_edited": _l("修改公开文字"),
+    "withheld": _l("不在回音壁公开"), "phone_shown": _l("查看完整电话"),
 }
 ACTOR_LABELS = {"resident": _l("群众"), "system": _l("系统"), "juror": _l("评审")}
 
@@ -555,3 +557,6 @@ def spot_check(spot_check_id):
     return render_template("matters/spot_check.html", township=township, check=check,
                            items=items, matters=matters, visits=visits, names=names,
                            error=error), (422 if error else 200)
+
+
+from app.matters import review_views  # noqa: E402,F401  (the review queue, on this blueprint)
