@@ -157,7 +157,8 @@ def public_number(value) -> str:
 
 # ---------------------------------------------------------------- residents' phones for staff
 
-def may_see_phone(user, township, *, village_id=None, centre_id=None, matter=None) -> bool:
+def may_see_phone(user, township, *, village_id=None, centre_id=None, matter=None,
+                  household=None) -> bool:
     """Whether `user` may see a resident's full phone number here (issue #16).
 
     The township's administrator and leaders see every number; village assistants the numbers of
@@ -184,9 +185,12 @@ def may_see_phone(user, township, *, village_id=None, centre_id=None, matter=Non
             return True
         village_id = village_id or matter.village_id
         centre_id = centre_id or matter.centre_id
-        household = getattr(matter, "household", None) if matter.household_id else None
-        if household is not None and household.contact_cadre_id == user.id:
+        if household is None and matter.household_id:
+            household = matter.household
+    if household is not None:
+        if household.contact_cadre_id == user.id:
             return True
+        village_id = village_id or household.village_id
     for g in grants:
         if g.role == Role.VILLAGE_ASSISTANT and village_id and g.village_id == village_id:
             return True

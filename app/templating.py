@@ -90,6 +90,19 @@ def role_label(role: str) -> str:
         return role
 
 
+def phone_visible(kind: str, row_id, *, matter=None, household=None, village_id=None,
+                  centre_id=None) -> bool:
+    """For the phone macro: the full number, by role and scope, or once shown (recorded)."""
+    from flask import session
+
+    from app.privacy import may_see_phone
+
+    if f"{kind}:{row_id}" in session.get("phones_shown", []):
+        return True
+    return may_see_phone(current_user, g.get("township"), matter=matter, household=household,
+                         village_id=village_id, centre_id=centre_id)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         mask_name=mask_name, mask_phone=mask_phone, mask_text=mask_text, local_dt=local_dt,
@@ -108,7 +121,8 @@ def register(app: Flask) -> None:
             g.public_output = True
 
     app.jinja_env.globals.update(allowed=allowed, staff_nav=staff_nav, service_models=REGISTRY,
-                           role_label=role_label, has_personal_numbers=has_personal_numbers)
+                           role_label=role_label, has_personal_numbers=has_personal_numbers,
+                           phone_visible=phone_visible)
 
 
 def _mask_translation_arguments(app: Flask) -> None:

@@ -201,7 +201,7 @@ def raise_matter():
             township, channel="online", category="suggestion", title=form.title.data,
             description=form.description.data or "", village=village,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-            is_public=form.is_public.data)
+            is_public=form.publicity.data == "public")
         db.session.commit()
         return render_template("board/raised.html", township=township, matter=matter)
     return render_template("board/raise.html", township=township, form=form), (

@@ -165,3 +165,57 @@ def pending_count(township) -> int:
         Matter.publication == pub.PENDING)) or 0
 
 
+
+
+# ---------------------------------------------------------------- a resident's phone, shown
+
+PHONE_SOURCES = ("matter", "household", "resident")
+
+
+def _phone_row(kind: str, row_id):
+    """The number behind a 「显示」 button, the row it belongs to and its scope."""
+    from app.households.models import Household, Resident
+
+    if kind == "matter":
+        matter = _load(row_id)  # a matter this user may not see is not found
+        return matter.contact_phone, matter, {"matter": matter}
+    if kind == "household":
+        household = get_or_404(Household, row_id)
+        return household.phone, household, {"household": household}
+    if kind == "resident":
+        resident = get_or_404(Resident, row_id)
+        return resident.phone, resident, {
+            "village_id": resident.village_id, "household": resident.household}
+    abort(404)
+
+
+@bp.route("/phone/<kind>/<uuid:row_id>", methods=["POST"])
+@staff()
+def show_phone(kind, row_id):
+    """Any staff member of the township shows a resident's full number where their role and
+    scope do not (recorded in the audit log as phone.show: who, when, whose). htmx swaps the
+    number in; without JavaScript the page comes back with it shown (remembered in the session)."""
+    from flask import session
+
+    from app.audit.operations import record
+    from app.privacy import may_see_phone
+
+    township = current_township()
+    number, row, scope = _phone_row(kind, row_id)
+    if not number:
+        abort(404)
+    if not may_see_phone(current_user, township, **scope):
+        whose = {"matter": lambda: row.contact_name, "household": lambda: row.head_name,
+                 "resident": lambda: row.name}[kind]() or ""
+        record(township.id, current_user, "phone.show", row, after={"phone": number},
+               summary=f"{getattr(row, 'number', '')} {whose}".strip())
+        db.session.commit()
+    key = f"{kind}:{row_id}"
+    shown = [k for k in session.get("phones_shown", []) if k != key][-49:]
+    session["phones_shown"] = [*shown, key]
+    if request.htmx:
+        return render_template("_phone_shown.html", number=number)
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for(".index")
+    return redirect(target)

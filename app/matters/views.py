@@ -26,6 +26,7 @@ from app.matters.forms import (
     ReplyForm,
     RevisitForm,
     StaffRatingForm,
+    publicity_value,
 )
 from app.matters.models import OPEN_STATES, Channel, Matter, MatterEvent, Revisit, State
 from app.matters.rates import PERIODS, compute_rates
@@ -209,7 +210,7 @@ def new():
             township, channel=form.channel.data, category=form.category.data,
             title=form.title.data, description=form.description.data or "", village=village,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data or None,
-            is_public=form.is_public.data, actor=current_user)
+            is_public=publicity_value(form.publicity.data), actor=current_user)
         db.session.commit()
         flash(_("已登记，编号 %(number)s。", number=matter.number), "success")
         return redirect(url_for(".detail", matter_id=matter.id))
