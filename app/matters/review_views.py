@@ -61,7 +61,7 @@ def _back(matter):
 def decide(matter_id):
     """Publish a matter (in the reviewer's words if changed) or keep it off the board."""
     township = _reviewer_only()
-    matter = _load(matter_id)
+    matter = get_or_404(Matter, matter_id)  # a reviewer reviews every matter of the queue
     action = request.form.get("action")
     try:
         if action == "publish":
@@ -89,7 +89,7 @@ def decide(matter_id):
 def decide_reply(matter_id, reply_id):
     """Publish a public reply (in the reviewer's words if changed) or keep it off the board."""
     township = _reviewer_only()
-    matter = _load(matter_id)
+    matter = get_or_404(Matter, matter_id)
     answer = get_or_404(Reply, reply_id)
     if answer.matter_id != matter.id:
         abort(404)
