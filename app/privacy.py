@@ -97,3 +97,103 @@ def mask_text(text: str | None) -> str:
 def has_personal_numbers(text: str | None) -> bool:
     """Whether `mask_text` would change `text` (a review queue flags such submissions)."""
     return bool(text) and mask_text(text) != text
+
+
+# ---------------------------------------------------------------- public pages
+
+# Strings that are addresses or tokens, not text people wrote: links, data: URIs, CSRF tokens.
+_ADDRESS = re.compile(r"^(?:/|#|\?|https?://|data:|mailto:|tel:|minqing-static:)")
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-.:=+/%&?]+$")
+_DIGIT = re.compile(r"\d")
+
+
+def mask_for_public(value):
+    """Jinja's `finalize` hook: on a public page or a notice-board PDF every string a template
+    outputs goes through `mask_text`, whoever wrote it and whichever field it came from.
+
+    This is the one place public text is masked, so a new public template cannot forget it.
+    Already-escaped markup (macros, form fields re-showing what a resident typed, text marked
+    official with `|public_number`) is left alone, as are links and tokens.
+    """
+    if type(value) is not str or not _public_output():
+        return value
+    if len(_DIGIT.findall(value)) < 7 or _ADDRESS.match(value):
+        return value
+    if _TOKEN.match(value) and not _RESIDENT_ID.fullmatch(value) \
+            and re.search(r"[A-Za-z]", value) and not re.fullmatch(r"[\d\sXx+()-]+", value):
+        return value
+    return mask_text(value)
+
+
+def _public_output() -> bool:
+    from flask import g, has_app_context
+
+    return has_app_context() and bool(g.get("public_output"))
+
+
+class public_output:
+    """Within this block, templates mask numbers as on public pages (a notice-board PDF)."""
+
+    def __enter__(self):
+        from flask import g
+
+        self._before = g.get("public_output")
+        g.public_output = True
+        return self
+
+    def __exit__(self, *exc):
+        from flask import g
+
+        g.public_output = self._before
+        return False
+
+
+def public_number(value) -> str:
+    """A number meant to be public (the township's office line): kept on public pages."""
+    from markupsafe import Markup, escape
+
+    return Markup(escape(value or ""))
+
+
+# ---------------------------------------------------------------- residents' phones for staff
+
+def may_see_phone(user, township, *, village_id=None, centre_id=None, matter=None,
+                  household=None) -> bool:
+    """Whether `user` may see a resident's full phone number here (issue #16).
+
+    The township's administrator and leaders see every number; village assistants the numbers of
+    their villages; centre staff those of their centre's matters; whoever a matter is assigned to,
+    registered it, or is the household's contact cadre, the numbers of that matter. Everyone else
+    sees `mask_phone` and may ask to show it, which is recorded.
+    """
+    from sqlalchemy import select
+
+    from app.accounts.models import Role, RoleGrant
+    from app.extensions import db
+
+    if user is None or not getattr(user, "is_authenticated", False) or township is None:
+        return False
+    grants = db.session.execute(
+        select(RoleGrant.role, RoleGrant.village_id, RoleGrant.centre_id).where(
+            RoleGrant.township_id == township.id, RoleGrant.user_id == user.id),
+        execution_options={"all_townships": True}).all()
+    roles = {Role(g.role) for g in grants}
+    if roles & {Role.TOWNSHIP_ADMIN, Role.LEADER}:
+        return True
+    if matter is not None:
+        if user.id in (matter.assignee_id, matter.created_by_id):
+            return True
+        village_id = village_id or matter.village_id
+        centre_id = centre_id or matter.centre_id
+        if household is None and matter.household_id:
+            household = matter.household
+    if household is not None:
+        if household.contact_cadre_id == user.id:
+            return True
+        village_id = village_id or household.village_id
+    for g in grants:
+        if g.role == Role.VILLAGE_ASSISTANT and village_id and g.village_id == village_id:
+            return True
+        if g.role == Role.CENTRE_STAFF and centre_id and g.centre_id == centre_id:
+            return True
+    return False

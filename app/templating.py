@@ -9,7 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.clock import zone_of
-from app.privacy import mask_name, mask_phone, mask_text
+from app.privacy import (
+    has_personal_numbers,
+    mask_for_public,
+    mask_name,
+    mask_phone,
+    mask_text,
+    public_number,
+)
 from app.service_models import REGISTRY, NavEntry
 
 # Pages every township has, whatever service models it runs (staff side).
@@ -85,10 +92,58 @@ def role_label(role: str) -> str:
         return role
 
 
+def phone_visible(kind: str, row_id, *, matter=None, household=None, village_id=None,
+                  centre_id=None) -> bool:
+    """For the phone macro: the full number, by role and scope, or once shown (recorded)."""
+    from flask import session
+
+    from app.privacy import may_see_phone
+
+    if f"{kind}:{row_id}" in session.get("phones_shown", []):
+        return True
+    return may_see_phone(current_user, g.get("township"), matter=matter, household=household,
+                         village_id=village_id, centre_id=centre_id)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         mask_name=mask_name, mask_phone=mask_phone, mask_text=mask_text, local_dt=local_dt,
-        cn_date=cn_date,
+        cn_date=cn_date, public_number=public_number,
     )
+    # Every string a public page or a notice-board PDF outputs is masked (app.privacy).
+    app.jinja_env.finalize = mask_for_public
+    _mask_translation_arguments(app)
+
+    @app.before_request
+    def _public_pages_mask_numbers():
+        from flask import request
+
+        rule = getattr(app.view_functions.get(request.endpoint), "access", None)
+        if rule is not None and rule.kind == "public":
+            g.public_output = True
+
     app.jinja_env.globals.update(allowed=allowed, staff_nav=staff_nav, service_models=REGISTRY,
-                           role_label=role_label)
+                           role_label=role_label, has_personal_numbers=has_personal_numbers,
+                           phone_visible=phone_visible)
+
+
+def _mask_translation_arguments(app: Flask) -> None:
+    """`{{ _('“%(t)s”', t=matter.title) }}` returns escaped markup, which `finalize` leaves
+    alone: mask the arguments on their way into the sentence instead."""
+    from jinja2 import pass_context
+
+    env = app.jinja_env
+    for name in ("gettext", "_", "ngettext", "pgettext", "npgettext"):
+        original = env.globals.get(name)
+        if original is None:
+            continue
+
+        def wrap(original):
+            @pass_context
+            def masked(context, *args, **variables):
+                variables = {k: mask_for_public(v) for k, v in variables.items()}
+                return original(context, *args, **variables)
+
+            return masked
+
+        env.globals[name] = wrap(original)

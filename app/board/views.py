@@ -20,6 +20,7 @@ from app.households.models import FindingKind, Village
 from app.matters import operations as ops
 from app.matters.forms import OnlineForm, ResidentRatingForm, TrackForm
 from app.matters.models import Evaluation, Matter, MatterEvent, State
+from app.matters.publication import on_board
 from app.matters.rates import cached_rates_by_village, month_period, utc_bounds
 from app.tenancy import TenantBlueprint, current_township, scoped
 
@@ -64,8 +65,7 @@ BOARD_ARGS = ("village", "category", "month", "page")
 
 
 def _board_context(township, month, period) -> dict:
-    query = scoped(Matter).where(Matter.is_public.is_(True),
-                                 Matter.category.not_in(NEVER_PUBLIC))
+    query = scoped(Matter).where(on_board())
     villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
     village_ids = {str(v.id): v for v in villages}
     if request.args.get("village") in village_ids:
@@ -201,7 +201,7 @@ def raise_matter():
             township, channel="online", category="suggestion", title=form.title.data,
             description=form.description.data or "", village=village,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
-            is_public=form.is_public.data)
+            is_public=form.publicity.data == "public")
         db.session.commit()
         return render_template("board/raised.html", township=township, matter=matter)
     return render_template("board/raise.html", township=township, form=form), (
@@ -213,7 +213,7 @@ def public_event(event) -> str | None:
     """A step in plain words for residents; internal steps return None and are not shown."""
     from app.matters.views import event_label
 
-    if event.kind in ("revisit_scheduled",):
+    if event.kind in ("revisit_scheduled", "published", "wording_edited", "withheld"):
         return None
     return event_label(event)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -33,6 +33,12 @@ class Centre(TenantScoped, Timestamped, db.Model):
     sort_order: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
 
+def _public_by_name(context) -> bool:
+    from app.matters.publication import private_by_nature
+
+    return not private_by_nature(context.get_current_parameters().get("name") or "")
+
+
 class ServiceItem(TenantScoped, Timestamped, db.Model):
     """An entry of the service catalogue."""
 
@@ -54,5 +60,10 @@ class ServiceItem(TenantScoped, Timestamped, db.Model):
     proxiable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     bookable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Whether a matter of this item is on the public board unless the resident says otherwise;
+    # assistance, health, petition and dispute items start private (app.matters.publication).
+    public_default: Mapped[bool] = mapped_column(
+        Boolean, default=lambda context: _public_by_name(context), nullable=False,
+        server_default=true())
 
     centre = tenant_relationship("ServiceItem", "Centre", "centre_id")

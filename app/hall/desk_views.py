@@ -32,6 +32,7 @@ from app.hall.models import Booking, BookingState, DayType, OpeningMode, Window,
 from app.hall.service import MODEL, bp
 from app.households.models import Household, Resident, Village
 from app.matters import operations as ledger
+from app.matters.forms import publicity_value
 from app.matters.models import Matter, State
 from app.matters.operations import TransitionError, local_today
 from app.tenancy import current_township, get_or_404, get_scoped, scoped
@@ -125,7 +126,8 @@ def index():
             matter = ops.take_in(township, current_user, item=item, resident=resident,
                                  received=list(form.received.data or []),
                                  description=form.description.data or "",
-                                 booking=_booking(form.booking_id.data))
+                                 booking=_booking(form.booking_id.data),
+                                 is_public=publicity_value(form.publicity.data))
         except TransitionError as exc:
             db.session.rollback()
             form.received.errors = [_(str(exc))]

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.hall.models import DayType
+from app.matters.forms import publicity_field
 from app.matters.models import Rating
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -47,6 +48,7 @@ class IntakeForm(FlaskForm):
     item_id = SelectField(_l("办理事项"), validators=[DataRequired(_l("请选择办理事项。"))])
     received = CheckboxList(_l("已收材料（逐项核对后勾选）"), validators=[Optional()])
     description = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=1000)])
+    publicity = publicity_field()
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -256,7 +256,7 @@ def register_resident(township, *, name: str, phone: str, village=None) -> Resid
 
 def take_in(township, actor, *, item: ServiceItem, resident: Resident, received: list[str],
             description: str = "", booking: Booking | None = None,
-            now: datetime | None = None) -> Matter:
+            now: datetime | None = None, is_public: bool | None = None) -> Matter:
     """Accept a resident's business at the window: a hall matter routed to the item's centre.
 
     Materials not ticked are recorded as missing; the receipt tells the resident what to bring
@@ -270,7 +270,7 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
     matter = ledger.create_matter(
         township, channel=Channel.HALL, title=item.name, actor=actor,
         description=description, service_item=item, resident=resident, now=now,
-        extra={"materials_received": [n for n in required if n in received],
+        is_public=is_public, extra={"materials_received": [n for n in required if n in received],
                "materials_missing": missing,
                **({"booking_code": booking.code} if booking is not None else {})},
     )

@@ -1,12 +1,28 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.households.models import FindingKind
 from app.matters.models import Channel, EvaluationSource, Rating
 
 PHONE = Regexp(r"^1\d{10}$", message=_l("请填写11位手机号"))
+
+
+def publicity_field(default: str = "") -> RadioField:
+    """「不公开」, asked of the resident at intake, in every channel (issue #16). "" leaves it to
+    the service item's or the category's default (assistance, health, petitions and disputes are
+    private); the resident may choose either way."""
+    return RadioField(_l("在回音壁公开吗？（请问群众）"), default=default,
+                      choices=[("", _l("按事项默认（低保、救助、医疗、信访、纠纷等不公开）")),
+                               ("public", _l("公开（姓名打码，电话不公开）")),
+                               ("private", _l("不公开"))],
+                      validators=[Optional()])
+
+
+def publicity_value(data: str | None) -> bool | None:
+    """The answer to 「不公开」 as create_matter's is_public (None: the default)."""
+    return {"public": True, "private": False}.get(data or "")
 
 
 class _Choices(FlaskForm):
@@ -38,7 +54,7 @@ class MatterForm(_Choices):
     village_id = SelectField(_l("村（社区）"), validators=[Optional()])
     contact_name = StringField(_l("反映人姓名"), validators=[DataRequired(), Length(max=40)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), PHONE])
-    is_public = BooleanField(_l("在回音壁公开（姓名打码，电话不公开）"), default=True)
+    publicity = publicity_field()
 
 
 class OnlineForm(FlaskForm):
@@ -50,7 +66,10 @@ class OnlineForm(FlaskForm):
     contact_name = StringField(_l("您的姓名"), validators=[DataRequired(), Length(max=40)])
     contact_phone = StringField(_l("手机号（用于查询和回复，不公开）"),
                                 validators=[DataRequired(), PHONE])
-    is_public = BooleanField(_l("同意在回音壁公开（姓名打码）"), default=True)
+    publicity = RadioField(_l("在回音壁公开吗？"), default="public",
+                           choices=[("public", _l("公开（姓名打码，电话和证件号不公开）")),
+                                    ("private", _l("不公开"))],
+                           validators=[DataRequired()])
 
 
 class AssignForm(FlaskForm):

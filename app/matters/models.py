@@ -218,6 +218,14 @@ class Matter(TenantScoped, Timestamped, db.Model):
     commitment: Mapped[str | None] = mapped_column(Text)
     commitment_due: Mapped[date | None] = mapped_column(Date)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Whether a public matter is on the board yet: "pending" review, "published" or "withheld"
+    # (see app.matters.publication). The board shows is_public and published only.
+    publication: Mapped[str] = mapped_column(String(10), default="published", nullable=False,
+                                             server_default="published")
+    # The wording the board shows when a reviewer changed it; title/description stay as written.
+    public_title: Mapped[str | None] = mapped_column(String(120))
+    public_description: Mapped[str | None] = mapped_column(Text)
+    withheld_reason: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     promised_workdays: Mapped[int] = mapped_column(Integer, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
@@ -278,7 +286,22 @@ class Matter(TenantScoped, Timestamped, db.Model):
 
     @property
     def public_reply(self) -> Reply | None:
-        return self.replies[-1] if self.replies else None
+        """The latest reply cleared for public pages (published, not withheld)."""
+        shown = [r for r in self.replies if r.publication == "published"]
+        return shown[-1] if shown else None
+
+    @property
+    def on_board(self) -> bool:
+        return self.is_public and self.publication == "published"
+
+    @property
+    def board_title(self) -> str:
+        """What public pages show as the title: the reviewer's wording, else the original."""
+        return self.public_title or self.title
+
+    @property
+    def board_description(self) -> str:
+        return self.description if self.public_description is None else self.public_description
 
     def __repr__(self) -> str:
         return f"<Matter {self.number}>"
@@ -332,8 +355,18 @@ class Reply(TenantScoped, Timestamped, db.Model):
     public_text: Mapped[str] = mapped_column(Text, nullable=False)
     private_notes: Mapped[str] = mapped_column(Text, default="", nullable=False)
     author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Where the township reviews public replies: "pending", "published" or "withheld"; the
+    # reviewer's wording in public_wording, the original public_text kept as written.
+    publication: Mapped[str] = mapped_column(String(10), default="published", nullable=False,
+                                             server_default="published")
+    public_wording: Mapped[str | None] = mapped_column(Text)
+    withheld_reason: Mapped[str | None] = mapped_column(String(500))
 
     author = relationship("User", foreign_keys=[author_id])
+
+    @property
+    def board_text(self) -> str:
+        return self.public_wording or self.public_text
 
 
 class Evaluation(TenantScoped, Timestamped, db.Model):

@@ -223,10 +223,17 @@ TERMINAL = (State.WITHDRAWN, State.DUPLICATE, State.NOT_RESPONSIBLE)
 def create_matter(township, *, channel: str, title: str, actor=None, description: str = "",
                   category: str | None = None, service_item=None, resident=None, household=None,
                   village=None, centre=None, contact_name: str | None = None,
-                  contact_phone: str | None = None, is_public: bool = True,
+                  contact_phone: str | None = None, is_public: bool | None = None,
                   workdays: int | None = None, source_visit=None, extra: dict | None = None,
                   now: datetime | None = None) -> Matter:
-    """Register a matter from any channel, with its number and promised date."""
+    """Register a matter from any channel, with its number and promised date.
+
+    `is_public` is the resident's answer to 「不公开」; None takes the default of the service item
+    or category (app.matters.publication). A public matter goes on the board at once or waits
+    for review, as the township chose.
+    """
+    from app.matters import publication
+
     channel = Channel(channel).value
     now = now or utcnow()
     today = local_today(township, now)
@@ -246,11 +253,17 @@ def create_matter(township, *, channel: str, title: str, actor=None, description
     phone = contact_phone or (resident.phone if resident is not None else None) or (
         household.phone if household is not None else None
     )
+    category = category or ("service" if service_item is not None else "suggestion")
+    if is_public is None:
+        is_public = publication.default_public(township, category=category,
+                                               service_item=service_item)
+    if category in publication.ALWAYS_PRIVATE:
+        is_public = False
     matter = Matter(
         township_id=township.id,
         number=next_number(township, today.year),
         channel=channel,
-        category=category or ("service" if service_item is not None else "suggestion"),
+        category=category,
         service_item_id=getattr(service_item, "id", None),
         title=title.strip(),
         description=description.strip(),
@@ -262,6 +275,7 @@ def create_matter(township, *, channel: str, title: str, actor=None, description
         contact_phone=phone,
         contact_phone_tail=phone[-4:] if phone else None,
         is_public=is_public,
+        publication=publication.initial_state(township),
         received_at=now,
         promised_workdays=workdays,
         due_on=WorkCalendar.for_township(township.id).add_workdays(today, workdays),
@@ -357,12 +371,15 @@ def reply(matter: Matter, actor, *, public_text: str, private_notes: str = "",
     """Answer the resident. Closes at once where the channel's rule says so."""
     if not public_text.strip():
         raise TransitionError("答复内容不能为空。")
+    from app.matters import publication
+
+    township = township or _township_of(matter)
     answer = Reply(township_id=matter.township_id, matter_id=matter.id, stage=matter.stage,
                    public_text=public_text.strip(), private_notes=private_notes.strip(),
-                   author_id=getattr(actor, "id", None))
+                   author_id=getattr(actor, "id", None),
+                   publication=publication.initial_reply_state(township))
     db.session.add(answer)
     _transition(matter, State.REPLIED, actor, public_text=answer.public_text)
-    township = township or _township_of(matter)
     rule = channel_rule(township, matter.channel)
     if rule.revisit_after_days:
         schedule_revisit(matter, local_today(township) + timedelta(days=rule.revisit_after_days))

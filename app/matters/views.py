@@ -27,6 +27,7 @@ from app.matters.forms import (
     ReplyForm,
     RevisitForm,
     StaffRatingForm,
+    publicity_value,
 )
 from app.matters.models import OPEN_STATES, Channel, Matter, MatterEvent, Revisit, State
 from app.matters.rates import PERIODS, compute_rates
@@ -208,7 +209,7 @@ def new():
             township, channel=form.channel.data, category=form.category.data,
             title=form.title.data, description=form.description.data or "", village=village,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data or None,
-            is_public=form.is_public.data, actor=current_user)
+            is_public=publicity_value(form.publicity.data), actor=current_user)
         db.session.commit()
         flash(_("已登记，编号 %(number)s。", number=matter.number), "success")
         return redirect(url_for(".detail", matter_id=matter.id))
@@ -457,6 +458,8 @@ EVENT_LABELS = {
     "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
     "handed_over": _l("联户干部交接"),
     "due_recomputed": _l("承诺办结日期重算"),
+    "published": _l("发布到回音壁"), "wording_edited": _l("修改公开文字"),
+    "withheld": _l("不在回音壁公开"), "phone_shown": _l("查看完整电话"),
 }
 ESTIMATE_NOTE = _l("按周末推算，待国家放假安排公布后重算")
 
@@ -576,3 +579,6 @@ def spot_check(spot_check_id):
     return render_template("matters/spot_check.html", township=township, check=check,
                            items=items, matters=matters, visits=visits, names=names,
                            error=error), (422 if error else 200)
+
+
+from app.matters import review_views  # noqa: E402,F401  (the review queue, on this blueprint)

@@ -17,6 +17,7 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.households.models import Household, Village
 from app.matters.models import Channel, Evaluation, Matter
+from app.matters.publication import on_board
 from app.notices.kinds import register
 from app.notices.pdf import qr_data_uri
 from app.tenancy import get_scoped
@@ -83,12 +84,12 @@ def _poster(township, village, start, end, progress=None) -> dict:
     """One village's public matters received in [start, end): no names, no phones."""
     matters = list(db.session.scalars(_received_between(
         select(Matter).where(Matter.township_id == township.id, Matter.village_id == village.id,
-                             Matter.is_public.is_(True)), start, end
+                             on_board()), start, end
     ).order_by(Matter.received_at)))
     rows = []
     for n, m in enumerate(matters, 1):
         reply = m.public_reply
-        rows.append({"matter": m, "reply": reply.public_text if reply else ""})
+        rows.append({"matter": m, "reply": reply.board_text if reply else ""})
         if progress:
             progress(n, len(matters), "")
     return {"village": village, "rows": rows}

@@ -49,10 +49,24 @@ def qr_data_uri(url: str, scale: int = 4) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=scale)
 
 
+# Documents posted on notice boards or handed to anyone: numbers in their text are masked as on
+# public pages (app.privacy.mask_for_public). Letters to one resident or one cadre are not.
+PUBLIC_DOCUMENTS = frozenset({
+    "board_poster.html", "rates_report.html", "assembly_announcement.html",
+    "assembly_results.html", "studio_rota.html", "hall_guide.html",
+})
+
+
 def render_pdf(template: str, **context) -> bytes:
     """Render templates/pdf/<template> to PDF bytes. The template extends pdf/base.html."""
+    from app.privacy import public_output
+
     context.setdefault("issued_on", township_today(context.get("township")))
-    html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
+    if template in PUBLIC_DOCUMENTS:
+        with public_output():
+            html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
+    else:
+        html = render_template(f"pdf/{template}", static_prefix=STATIC_PREFIX, **context)
     buffer = io.BytesIO()
     fetcher = SafeURLFetcher(Path(current_app.static_folder))
     HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=fetcher).write_pdf(buffer)

@@ -12,6 +12,7 @@ from app.accounts.models import Role, RoleGrant
 from app.catalogue.models import ServiceItem
 from app.extensions import db
 from app.households.models import Household, Resident
+from app.matters.forms import publicity_value
 from app.matters.models import State
 from app.matters.operations import TransitionError, local_today
 from app.proxy import operations as ops
@@ -81,7 +82,8 @@ def new_errand():
                                     copies=d.form.copies.data or 1) for d in form.documents]
         try:
             errand = ops.open_errand(township, current_user, item=item, resident=resident,
-                                     documents=documents, description=form.description.data or "")
+                                     documents=documents, description=form.description.data or "",
+                                     is_public=publicity_value(form.publicity.data))
         except TransitionError as error:
             form.item_id.errors = [*form.item_id.errors, str(error)]
         else:

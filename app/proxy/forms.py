@@ -16,6 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.matters.forms import publicity_field
+
 
 class DocumentForm(Form):  # a row inside ErrandForm, which carries the CSRF token
     name = StringField(_l("材料名称"), validators=[Optional(), Length(max=60)])
@@ -28,6 +30,7 @@ class ErrandForm(FlaskForm):
     item_id = SelectField(_l("代办事项"), validators=[DataRequired(_l("请选择代办事项。"))])
     resident_id = SelectField(_l("办事群众"), validators=[DataRequired(_l("请选择办事群众。"))])
     description = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=1000)])
+    publicity = publicity_field()
     documents = FieldList(FormField(DocumentForm), min_entries=3, max_entries=8)
 
 

@@ -55,7 +55,7 @@ CLOSE_GUARDS.append(_originals_guard)
 
 
 def open_errand(township, actor, *, item, resident, documents: list[DocumentIn],
-                description: str = "") -> Errand:
+                description: str = "", is_public: bool | None = None) -> Errand:
     """Open an errand for `resident`: a proxy matter plus the documents taken from them.
 
     Only proxiable service items are accepted; the documents start in the assistant's hands.
@@ -68,7 +68,7 @@ def open_errand(township, actor, *, item, resident, documents: list[DocumentIn],
             raise TransitionError("份数至少为 1。")
     matter = matters.create_matter(
         township, channel="proxy", title=item.name, actor=actor, description=description,
-        service_item=item, resident=resident,
+        service_item=item, resident=resident, is_public=is_public,
     )
     errand = Errand(township_id=township.id, matter_id=matter.id, assistant_id=actor.id)
     db.session.add(errand)

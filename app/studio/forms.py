@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.matters.forms import publicity_field
 from app.matters.models import Rating
 from app.studio.models import HolidayRule, MemberKind, ReceptionChannel, RepLevel
 
@@ -73,6 +74,7 @@ class ReceptionForm(FlaskForm):
     suggestions = TextAreaField(_l("意见建议或诉求（每行一条，各自登记为一件事项）"),
                                 validators=[DataRequired(_l("请至少登记一条意见建议或诉求。")),
                                             Length(max=3000)])
+    publicity = publicity_field()
 
 
 class ReferForm(FlaskForm):
@@ -107,3 +109,6 @@ class OnlineSuggestionForm(FlaskForm):
     topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题。")), Length(max=120)])
     text = TextAreaField(_l("您的意见建议"), validators=[DataRequired(_l("请写下您的意见建议。")),
                                                        Length(max=2000)])
+    publicity = RadioField(_l("在回音壁公开吗？"), default="public",
+                           choices=[("public", _l("公开（姓名打码，电话和证件号不公开）")),
+                                    ("private", _l("不公开"))], validators=[DataRequired()])

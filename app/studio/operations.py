@@ -289,7 +289,7 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
             suggestions: list[str], member: Representative | None = None,
             session: DutySession | None = None, visitor_name: str | None = None,
             visitor_phone: str | None = None, reply_workdays: int | None = None,
-            now=None) -> Reception:
+            now=None, is_public: bool | None = None) -> Reception:
     """Register a reception; each suggestion or request becomes a matter (channel studio)."""
     suggestions = [s.strip() for s in suggestions if s and s.strip()]
     if not topic.strip():
@@ -312,6 +312,7 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
             description=f"{topic.strip()}：{said.strip()}" if said.strip() else topic.strip(),
             category="suggestion", contact_name=reception.visitor_name,
             contact_phone=reception.visitor_phone, workdays=reply_workdays, now=now,
+            is_public=is_public,
             extra={"studio": studio.name, "received_by": getattr(member, "name", None)})
         if member is not None and member.user_id is not None:
             # The representative who received it answers for it until it is answered; with an

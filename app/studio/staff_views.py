@@ -14,6 +14,7 @@ from app.access import staff
 from app.accounts.models import Role
 from app.catalogue.models import Centre
 from app.extensions import db
+from app.matters.forms import publicity_value
 from app.matters.operations import TransitionError, local_today
 from app.studio import operations as ops
 from app.studio.forms import (
@@ -357,7 +358,8 @@ def receive(studio_id):
                         session=session,
                         visitor_name=None if form.anonymous.data else form.visitor_name.data,
                         visitor_phone=None if form.anonymous.data else form.visitor_phone.data,
-                        reply_workdays=MODEL.settings_for(township).reply_workdays)
+                        reply_workdays=MODEL.settings_for(township).reply_workdays,
+                        is_public=publicity_value(form.publicity.data))
         except ops.StudioError as exc:
             db.session.rollback()
             form.suggestions.errors = [_(str(exc))]

@@ -55,7 +55,7 @@ def suggest(studio_id):
         reception = ops.receive(
             township, studio, None, channel="online", topic=form.topic.data,
             suggestions=[form.text.data], visitor_name=form.name.data or None,
-            visitor_phone=form.phone.data or None,
+            visitor_phone=form.phone.data or None, is_public=form.publicity.data == "public",
             reply_workdays=MODEL.settings_for(township).reply_workdays)
         db.session.commit()
         case = db.session.scalar(select(StudioCase).where(

@@ -62,7 +62,7 @@ def raise_matter(township, actor, visit: Visit, kind: str) -> Matter:
     title = f"{label}：{text[:40]}"
     return matters.create_matter(township, channel="visit", title=title, actor=actor,
                                  description=text, category=kind, household=visit.household,
-                                 source_visit=visit, is_public=kind != "petition")
+                                 source_visit=visit, is_public=None)
 
 
 def week_of(day: date) -> tuple[date, date]:

@@ -54,7 +54,8 @@ def test_a_heading_becomes_one_linked_matter(town):
     matter = ops.raise_matter(t, cadre, visit, "dispute")
     assert (matter.channel, matter.category, matter.source_visit_id, matter.household_id) == \
         ("visit", "dispute", visit.id, houses[0].id)
-    assert matter.is_public
+    # Disputes stay off the public board unless the township makes them public (issue #16).
+    assert not matter.is_public
     with pytest.raises(TransitionError, match="已转为事项"):
         ops.raise_matter(t, cadre, visit, "dispute")
     with pytest.raises(TransitionError, match="没有记录"):
