@@ -256,12 +256,17 @@ def register_resident(township, *, name: str, phone: str, village=None) -> Resid
 
 def take_in(township, actor, *, item: ServiceItem, resident: Resident, received: list[str],
             description: str = "", booking: Booking | None = None,
-            now: datetime | None = None) -> Matter:
+            now: datetime | None = None, answers: list[dict] | None = None,
+            notify_consent: bool = False) -> Matter:
     """Accept a resident's business at the window: a hall matter routed to the item's centre.
 
     Materials not ticked are recorded as missing; the receipt tells the resident what to bring
-    (一次性告知), and the matter cannot be finished until they are brought.
+    (一次性告知), and the matter cannot be finished until they are brought. `answers` are the
+    item's own questions answered (app.catalogue.questions.read_answers); `notify_consent` says
+    the resident agreed to be told by SMS (the reminder to bring what is missing).
     """
+    from app.catalogue.questions import store_answers
+
     required = materials_of(item)
     unknown = [name for name in received if name not in required]
     if unknown:
@@ -270,9 +275,10 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
     matter = ledger.create_matter(
         township, channel=Channel.HALL, title=item.name, actor=actor,
         description=description, service_item=item, resident=resident, now=now,
-        extra={"materials_received": [n for n in required if n in received],
-               "materials_missing": missing,
-               **({"booking_code": booking.code} if booking is not None else {})},
+        extra=store_answers({
+            "materials_received": [n for n in required if n in received],
+            "materials_missing": missing, "notify_consent": bool(notify_consent),
+            **({"booking_code": booking.code} if booking is not None else {})}, answers or []),
     )
     if booking is not None:
         if booking.state != BookingState.BOOKED:
@@ -309,13 +315,38 @@ def finish_on_the_spot(matter: Matter, actor, township, text: str = "") -> None:
         ledger.close(matter, actor, township)
 
 
-def queue(township, centre: Centre) -> list[Matter]:
-    """The centre's open matters, the earliest due first."""
+def queue(township, centre: Centre, visible=None) -> list[Matter]:
+    """The centre's open matters, the earliest due first (whatever channel brought them: a
+    village assistant's errand for one of the centre's items is the centre's work too).
+
+    `visible`, a SQL condition, keeps only the matters the viewer may open (the ledger's rule),
+    so nothing in the queue leads to a page that is not found.
+    """
     open_states = [s.value for s in State if s not in (State.CLOSED, *ledger.TERMINAL)]
-    return list(db.session.scalars(
-        select(Matter).where(Matter.township_id == township.id, Matter.centre_id == centre.id,
-                             Matter.state.in_(open_states))
-        .order_by(Matter.due_on, Matter.received_at)))
+    query = select(Matter).where(Matter.township_id == township.id, Matter.centre_id == centre.id,
+                                 Matter.state.in_(open_states))
+    if visible is not None:
+        query = query.where(visible)
+    return list(db.session.scalars(query.order_by(Matter.due_on, Matter.received_at)))
+
+
+def open_matters_of(township, residents: list[Resident]) -> dict:
+    """Each resident's open matters (any channel), the ones waiting for documents first."""
+    from app.matters.models import OPEN_STATES
+
+    ids = [r.id for r in residents]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Matter).where(Matter.township_id == township.id, Matter.resident_id.in_(ids),
+                             Matter.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(Matter.received_at.desc()))
+    out: dict = {}
+    for m in rows:
+        out.setdefault(m.resident_id, []).append(m)
+    for matters in out.values():
+        matters.sort(key=lambda m: not missing_materials(m))
+    return out
 
 
 # ---------------------------------------------------------------- the rating tablet

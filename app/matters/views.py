@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -100,8 +100,14 @@ def _filtered(args):
         query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
                             Matter.due_on < today)
     elif args.get("due") == "soon":
+        # Deadlines are in working days, so is "soon": due within the next three working days.
+        soon = _calendar().add_workdays(today, 3)
         query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
-                            Matter.due_on >= today, Matter.due_on <= today + timedelta(days=3))
+                            Matter.due_on >= today, Matter.due_on <= soon)
+    elif args.get("due") == "waiting":
+        query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
+                            Matter.extra["materials_missing"].as_string() != "[]",
+                            Matter.extra["materials_missing"].is_not(None))
     if args.get("month"):
         try:
             first = date.fromisoformat(args["month"] + "-01")
@@ -118,6 +124,34 @@ def _filtered(args):
                                 Matter.title.contains(words),
                                 Matter.contact_name == words))
     return query
+
+
+def _calendar():
+    """The township's work calendar, loaded once per request."""
+    if "work_calendar" not in g:
+        from app.townships.workdays import WorkCalendar
+
+        g.work_calendar = WorkCalendar.for_township(current_township().id)
+    return g.work_calendar
+
+
+@bp.app_template_global()
+def workdays_left(due_on: date, today: date) -> int:
+    """Working days from today to the promised date (negative when overdue), on the township's
+    work calendar: deadlines are counted in working days, so is what is left of them."""
+    return _calendar().workdays_between(today, due_on)
+
+
+def waiting_for_materials(matter) -> list[str]:
+    """The documents an open matter still waits for (补交材料), or [] when nothing is missing."""
+    if matter.state not in {s.value for s in OPEN_STATES}:
+        return []
+    return list((matter.extra or {}).get("materials_missing") or [])
+
+
+@bp.app_template_global("waiting_for_materials")
+def _waiting_for_materials(matter) -> list[str]:
+    return waiting_for_materials(matter)
 
 
 def _choices(township):
@@ -139,6 +173,7 @@ def index():
     villages, centres, people = _choices(township)
     context = dict(township=township, page=page, args=request.args, today=_today(),
                    villages=villages, centres=centres, people=people,
+                   villages_by_id={v.id: v.name for v in villages},
                    states=State.choices(), channels=Channel.choices(),
                    categories=FindingKind.choices() + [("service", _("服务事项"))],
                    filters={k: v for k, v in request.args.items() if k != "page"})
@@ -156,14 +191,19 @@ def export():
     township = current_township()
     sheet = SheetWriter().add_sheet("台账", [
         "事项编号", "受理时间", "来源", "类别", "事由", "村（社区）", "反映人", "状态",
-        "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容"])
+        "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容", "办结时间",
+        "评价", "评价方式", "办理信息", "待补交材料"])
     villages = {v.id: v.name for v in db.session.scalars(scoped(Village))}
     centres = {c.id: c.name for c in db.session.scalars(scoped(Centre))}
     names = dict(db.session.execute(select(User.id, User.name)).all())
     today = _today()
     query = _filtered(request.args).order_by(Matter.received_at)
+    from app.catalogue.questions import answers_text
+    from app.matters.models import EvaluationSource, Rating
+
     for m in db.session.scalars(query.execution_options(yield_per=1000)):
         reply = m.replies[-1].public_text if m.replies else ""
+        rated = m.evaluations[-1] if m.evaluations else None
         sheet.append([
             m.number, m.received_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M"),
             Channel(m.channel).label, _category_label(m.category), m.title,
@@ -171,7 +211,12 @@ def export():
             names.get(m.assignee_id, ""), m.unit_name or centres.get(m.centre_id, ""),
             m.due_on.isoformat(), "是" if m.is_open and m.due_on < today else "",
             m.replied_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M")
-            if m.replied_at else "", reply])
+            if m.replied_at else "", reply,
+            m.closed_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M")
+            if m.closed_at and m.state == State.CLOSED.value else "",
+            Rating(rated.rating).label if rated else "",
+            EvaluationSource(rated.source).label if rated else "",
+            answers_text(m), "、".join(waiting_for_materials(m))])
     return sheet.response(f"{township.code}-ledger-{today.isoformat()}.xlsx")
 
 
