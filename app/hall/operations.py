@@ -493,8 +493,16 @@ def guide_pdf(context: dict) -> bytes:
         item.bookable, item.centre.name,
         [(m.name, m.day_type, str(m.opens), str(m.closes)) for m in context["modes"]],
     ], default=str, ensure_ascii=False).encode()).hexdigest()
+    # The QR opens the guide's page on a resident's phone; its host is part of the key.
+    from flask import url_for
+
+    from app.notices.pdf import qr_data_uri
+
+    guide_url = url_for("hall_public.guide", slug=township.slug, item_id=item.id, _external=True)
+    key = hashlib.sha256((key + guide_url).encode()).hexdigest()
     if key not in _GUIDE_CACHE:
         if len(_GUIDE_CACHE) > 256:
             _GUIDE_CACHE.clear()
-        _GUIDE_CACHE[key] = render_pdf("hall_guide.html", **context)
+        _GUIDE_CACHE[key] = render_pdf("hall_guide.html", guide_url=guide_url,
+                                       qr=qr_data_uri(guide_url), **context)
     return _GUIDE_CACHE[key]

@@ -215,8 +215,9 @@ def contact_cards_context(township, subject_id, progress=None) -> dict:
             progress(n, len(households), "")
     sheets = [cards[i:i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
     policies = (township.settings or {}).get("policies") or list(DEFAULT_POLICIES)
+    track_url = url_for("board.track", slug=township.slug, _external=True)
     return {"village": village, "sheets": sheets, "policies": policies[:4],
-            "track_url": url_for("board.track", slug=township.slug, _external=True),
+            "track_url": track_url, "track_qr": qr_data_uri(track_url, scale=3),
             "batch": True, "source": {"households": len(cards)}}
 
 
