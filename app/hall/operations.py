@@ -416,7 +416,7 @@ def _rating_counts(township, column, start: date, end: date) -> dict:
     rows = db.session.execute(
         select(column, func.count(),
                func.sum(case((Evaluation.rating.in_(satisfied), 1), else_=0)))
-        .where(Evaluation.township_id == township.id,
+        .where(Evaluation.township_id == township.id, Evaluation.residents_own(),
                Evaluation.created_at >= _local(township, start, time()),
                Evaluation.created_at < _local(township, end, time()))
         .group_by(column))

@@ -289,7 +289,8 @@ def _detail_context(township, matter, **forms):
         reason=forms.get("reason") or ReasonForm(formdata=None),
         end=forms.get("end") or EndForm(formdata=None),
         rating=forms.get("rating") or StaffRatingForm(formdata=None),
-        revisit=RevisitForm(formdata=None), close_refusal=ops.close_refusal(matter),
+        revisit=forms.get("revisit") or RevisitForm(formdata=None),
+        close_refusal=ops.close_refusal(matter),
         centres={c.id: c.name for c in centres}, villages={v.id: v.name for v in villages},
         error=forms.get("error"))
 
@@ -416,9 +417,11 @@ def revisit(matter_id, revisit_id):
         abort(404)
     form = RevisitForm()
     if not form.validate_on_submit():
-        return _invalid(matter)
+        return _invalid(matter, revisit=form)
     return _act(matter, lambda: ops.record_revisit(row, current_user, method=form.method.data,
-                                                   outcome=form.outcome.data))
+                                                   outcome=form.outcome.data,
+                                                   rating=form.rating.data or None,
+                                                   township=current_township()), revisit=form)
 
 
 # ---------------------------------------------------------------- leaders' figures
@@ -464,34 +467,67 @@ def dashboard():
 @bp.route("/rules", methods=["GET", "POST"])
 @staff(Role.TOWNSHIP_ADMIN)
 def rules():
-    """Promised working days and the close-out rule of each channel, set by the township."""
+    """Promised working days, the close-out rule and the call-back (回访) of each channel.
+
+    A value a service model's settings own (the studio's reply time, the assembly's reply time
+    and call-back) is shown here with a link to those settings and never stored here; the page
+    stores only what it overrides, so the two never disagree.
+    """
     township = current_township()
     errors = {}
     if request.method == "POST":
         channels = {}
         for channel in Channel:
-            closeout = request.form.get(f"{channel.value}-closeout", "")
-            try:
-                workdays = int(request.form.get(f"{channel.value}-workdays", ""))
-                if not 1 <= workdays <= 120:
-                    raise ValueError
-            except ValueError:
-                errors[channel.value] = _("办理时限须是 1 到 120 之间的工作日数。")
-                continue
+            key = channel.value
+            model, owned = ops.owned_by_model(township, key)
+            base = ops.rule_base(township, key)
+            values = {}
+            if "workdays" not in owned:
+                try:
+                    values["workdays"] = int(request.form.get(f"{key}-workdays", ""))
+                    if not 1 <= values["workdays"] <= 120:
+                        raise ValueError
+                except ValueError:
+                    errors[key] = _("办理时限须是 1 到 120 之间的工作日数。")
+                    continue
+            closeout = request.form.get(f"{key}-closeout", "")
             if closeout not in ops.CLOSEOUT_CHOICES:
-                errors[channel.value] = _("请选择销号规则。")
+                errors[key] = _("请选择销号规则。")
                 continue
-            channels[channel.value] = {"workdays": workdays, "closeout": closeout,
-                                       "revisit_after_days": ops.channel_rule(
-                                           township, channel.value).revisit_after_days}
+            values["closeout"] = closeout
+            if "revisit_after_days" not in owned:
+                raw = request.form.get(f"{key}-revisit", "").strip()
+                try:
+                    values["revisit_after_days"] = int(raw) if raw else None
+                    if raw and not 1 <= values["revisit_after_days"] <= 120:
+                        raise ValueError
+                except ValueError:
+                    errors[key] = _("回访时间须是 1 到 120 之间的工作日数，不回访请留空。")
+                    continue
+            # Only what differs from the service model's settings and the defaults is stored.
+            overrides = {name: value for name, value in values.items()
+                         if value != getattr(base, name)}
+            if overrides:
+                channels[key] = overrides
         if not errors:
+            from app.audit.operations import changed, record
+
+            before = (township.settings or {}).get("channels", {})
             township.settings = {**(township.settings or {}), "channels": channels}
+            was, now = changed(before, channels)
+            if was or now:
+                record(township.id, current_user, "matters.rules", township, before=was,
+                       after=now, summary="修改各渠道办理规则")
             db.session.commit()
             flash(_("规则已保存，之后受理的事项按新规则计算时限。"), "success")
             return redirect(url_for(".rules"))
+    rows = []
+    for c in Channel:
+        model, owned = ops.owned_by_model(township, c.value)
+        rows.append((c, ops.channel_rule(township, c.value), model, owned))
     return render_template("matters/rules.html", township=township, errors=errors,
-                           channels=[(c, ops.channel_rule(township, c.value)) for c in Channel],
-                           form=request.form if errors else None), (422 if errors else 200)
+                           channels=rows, form=request.form if errors else None), (
+        422 if errors else 200)
 
 
 EVENT_LABELS = {
