@@ -46,8 +46,9 @@ def _page_context(township) -> dict:
             "proxy_on": township.service_enabled("proxy")}
 
 
-@bp.route("/catalogue", methods=["GET", "POST"])
+# The hall's old address first, so url_for builds the new one (the decorator applied last).
 @bp.route("/hall/catalogue", methods=["GET", "POST"])
+@bp.route("/catalogue", methods=["GET", "POST"])
 @staff(*ADMIN)
 def index():
     """Centres and their items; a new centre."""
@@ -141,15 +142,15 @@ def _save_item(item: ServiceItem | None):
                            **_page_context(township)), (422 if form.errors else 200)
 
 
-@bp.route("/catalogue/items/new", methods=["GET", "POST"])
 @bp.route("/hall/catalogue/items/new", methods=["GET", "POST"])
+@bp.route("/catalogue/items/new", methods=["GET", "POST"])
 @staff(*ADMIN)
 def new_item():
     return _save_item(None)
 
 
-@bp.route("/catalogue/items/<uuid:item_id>", methods=["GET", "POST"])
 @bp.route("/hall/catalogue/items/<uuid:item_id>", methods=["GET", "POST"])
+@bp.route("/catalogue/items/<uuid:item_id>", methods=["GET", "POST"])
 @staff(*ADMIN)
 def edit_item(item_id):
     return _save_item(get_or_404(ServiceItem, item_id))

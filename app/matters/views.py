@@ -537,6 +537,7 @@ EVENT_LABELS = {
     "not_responsible": _l("非职责范围"), "evaluated": _l("群众评价"),
     "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
     "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
+    "materials_reminded": _l("短信提醒群众补交材料"),
     "handed_over": _l("联户干部交接"),
 }
 ACTOR_LABELS = {"resident": _l("群众"), "system": _l("系统"), "juror": _l("评审")}
