@@ -98,11 +98,14 @@ def _intake_form(township) -> IntakeForm:
     return form
 
 
-def _questions_context(item_id, formdata=None, errors=None) -> dict:
-    """The chosen item and what was typed for its own questions (catalogue/_questions.html)."""
+def _questions_context(item_id, formdata=None, errors=None, booking=None) -> dict:
+    """The chosen item and what was typed for its own questions (catalogue/_questions.html);
+    at first, what the resident answered online when booking."""
     item = _here(ServiceItem, item_id)
-    return {"question_item": item, "answers": questions.typed_values(item, formdata or {}),
-            "answer_errors": errors or {}}
+    typed = questions.typed_values(item, formdata or {})
+    if booking is not None and not any(typed.values()):
+        typed.update({a["key"]: a["value"] for a in booking.answers or []})
+    return {"question_item": item, "answers": typed, "answer_errors": errors or {}}
 
 
 def _booking(booking_id) -> Booking | None:
@@ -152,7 +155,8 @@ def index():
         "hall/desk.html", form=form, resident=resident, results=results,
         q=request.args.get("q", ""), today=local_today(township), open_matters=open_matters,
         missing_of=ops.missing_materials,
-        **_questions_context(form.item_id.data, request.form, answer_errors)), status
+        **_questions_context(form.item_id.data, request.form, answer_errors,
+                             _booking(form.booking_id.data))), status
 
 
 @bp.route("/residents")

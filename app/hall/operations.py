@@ -178,8 +178,8 @@ def _take_place(township, mode: OpeningMode, day: date, starts_at: time) -> None
 
 
 def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, phone: str,
-         now: datetime | None = None) -> Booking:
-    """A resident's booking of one place in one slot."""
+         now: datetime | None = None, answers: list[dict] | None = None) -> Booking:
+    """A resident's booking of one place in one slot, with the item's questions answered."""
     if not item.bookable or not item.active:
         raise BookingError("该事项不接受网上预约。")
     slot = next((s for s in slots_on(township, day, now) if s.key == slot_key), None)
@@ -190,7 +190,7 @@ def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, ph
     _take_place(township, slot.mode, day, slot.starts_at)
     booking = Booking(township_id=township.id, code=_new_code(township), mode_id=slot.mode.id,
                       service_item_id=item.id, day=day, starts_at=slot.starts_at,
-                      name=name.strip(), phone=phone.strip())
+                      name=name.strip(), phone=phone.strip(), answers=list(answers or []))
     db.session.add(booking)
     db.session.flush()
     return booking

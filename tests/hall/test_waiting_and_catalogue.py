@@ -256,3 +256,40 @@ def test_every_action_in_the_centre_queue_works(client, town, app):
     leaders_queue = client.get(f"/t/{t.slug}/hall/queue").text
     assert fresh.number in leaders_queue and "<button>接手办理</button>" not in leaders_queue
     assert ledger  # the ledger module stays the one that moves matters
+
+
+def test_online_booking_asks_the_items_questions_and_the_desk_has_the_answers(client, town, app):
+    t, clerk, _a, _l, _s, subsidy, *_ = town
+    with app.app_context():
+        from app.catalogue.models import ServiceItem
+
+        bind_township(db.session, t.id)
+        item = db.session.get(ServiceItem, (t.id, subsidy.id))
+        item.bookable = True
+        from app.townships.models import Township
+
+        ops.add_standard_schedule(db.session.get(Township, t.id))
+        db.session.commit()
+    page = client.get(f"/t/{t.slug}/book?item_id={subsidy.id}")
+    assert 'name="answer-q1"' in page.text and "家庭人口" in page.text
+    day = re.search(r'<option value="(\d{4}-\d\d-\d\d)"[^>]*>[^<]*工作日', page.text).group(1)
+    slots = client.get(f"/t/{t.slug}/book?item_id={subsidy.id}&day={day}",
+                       headers={"HX-Request": "true", "HX-Target": "slots"})
+    assert 'name="answer-q1"' in slots.text  # the htmx fragment carries the questions too
+    slot = re.findall(r'name="slot" value="([^"]+)"(?! disabled)', slots.text)[-1]
+    form = {"csrf_token": csrf(page.text), "item_id": str(subsidy.id), "day": day,
+            "slot": slot, "name": "钱桂芳", "phone": "13900002222"}
+    missing = client.post(f"/t/{t.slug}/book", data=form)
+    assert missing.status_code == 422 and "请填写“家庭人口”" in missing.text
+    booked = client.post(f"/t/{t.slug}/book", data={**form, "answer-q1": "3"})
+    assert booked.status_code == 302
+    with app.app_context():
+        from app.hall.models import Booking
+
+        bind_township(db.session, t.id)
+        booking = db.session.scalar(select(Booking).where(Booking.name == "钱桂芳"))
+        assert booking.answers[0]["value"] == "3"
+        booking_id = booking.id
+    login(client, clerk)
+    desk = client.get(f"/t/{t.slug}/hall/?booking={booking_id}")
+    assert re.search(r'name="answer-q1"[^>]*value="3"', desk.text)
