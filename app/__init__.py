@@ -84,6 +84,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     jobs.register(app)  # hand committed jobs over after each request
     check_all_views_declare_access(app)
+    from app import public_url
+
+    public_url.check(app)  # production without MINQING_PUBLIC_URL: a loud warning
     return app
 
 

@@ -80,6 +80,8 @@ def from_environment() -> dict:
         "FORCE_HTTPS": production,
         "HSTS_SECONDS": int(os.environ.get("MINQING_HSTS_SECONDS", str(365 * 86400))),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # The public address printed under QR codes (app/public_url.py); unset: the request's host.
+        "PUBLIC_URL": os.environ.get("MINQING_PUBLIC_URL", ""),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "minqing@localhost"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,

@@ -27,6 +27,7 @@ CORE_NAV = (
     NavEntry(_l("民情日记"), "visits.index"),
     NavEntry(_l("民情地图"), "map.index"),
     NavEntry(_l("文书"), "notices.index"),
+    NavEntry(_l("服务事项"), "catalogue.index"),
     NavEntry(_l("干部履职"), "cadres.index"),
     NavEntry(_l("工作人员"), "townships.staff_list"),
     NavEntry(_l("乡镇设置"), "townships.settings"),
@@ -61,6 +62,10 @@ def allowed(endpoint: str) -> bool:
     township = g.get("township")
     service_model = getattr(blueprint, "service_model", None)
     if service_model and (township is None or not township.service_enabled(service_model)):
+        return False
+    # A blueprint shared by several service models (the catalogue): open while one of them is on.
+    models = getattr(blueprint, "service_models", None)
+    if models and (township is None or not any(township.service_enabled(m) for m in models)):
         return False
     return rule.allows(current_user, township)
 

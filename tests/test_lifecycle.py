@@ -108,7 +108,10 @@ def test_assembly_criticism_closes_only_when_the_resident_is_satisfied(town):
     ops.reply(m, staff, public_text="已整改")
     assert m.state == State.REPLIED
     revisit = db.session.scalars(select(Revisit).where(Revisit.matter_id == m.id)).one()
-    assert (revisit.due_on - ops.local_today(t)).days == 30
+    from app.townships.workdays import WorkCalendar
+
+    # 30 working days after the reply (call-backs are set in working days).
+    assert revisit.due_on == WorkCalendar.for_township(t.id).add_workdays(ops.local_today(t), 30)
     with pytest.raises(ops.TransitionError, match="满意"):
         ops.close(m, staff)
     ops.evaluate(m, rating="satisfied", source="resident_link")

@@ -24,7 +24,7 @@ bp = TenantBlueprint("assembly", __name__, url_prefix="/assembly", service_model
 class AssemblySettings:
     announce_lead_days: int = setting(7, _l("提前公告天数"), 1, 60)
     reply_workdays: int = setting(15, _l("批评答复时限（工作日）"), 1, 60)
-    revisit_after_days: int = setting(30, _l("答复后回访间隔（天）"), 1, 180)
+    revisit_after_days: int = setting(30, _l("答复后回访间隔（工作日）"), 1, 180)
     jury_size: int = setting(10, _l("评审团人数"), 3, 50)
     drop_extremes: bool = setting(False, _l("去掉最高分和最低分后取平均"))
 

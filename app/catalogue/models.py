@@ -55,6 +55,10 @@ class ServiceItem(TenantScoped, Timestamped, db.Model):
     # [{"name": "户口簿", "original": true, "copies": 1}, ...]
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list, nullable=False)
     steps: Mapped[list[str]] = mapped_column(JSONDoc, default=list, nullable=False)
+    # The item's own intake questions (app.catalogue.questions): [{"key", "label", "kind",
+    # "required", "choices"}, ...], asked at the window, the village station and online.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list,
+                                                            server_default="[]", nullable=False)
     promised_workdays: Mapped[int] = mapped_column(Integer, default=5, nullable=False)
     on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     proxiable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

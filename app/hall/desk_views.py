@@ -8,25 +8,23 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 
 from app.access import staff
 from app.accounts.models import Role, RoleGrant, User
+from app.catalogue import questions
 from app.catalogue.models import Centre, ServiceItem
 from app.extensions import db
 from app.hall import operations as ops
 from app.hall.forms import (
-    CentreForm,
     DutyForm,
     FinishForm,
     IntakeForm,
     MaterialsForm,
     OpeningModeForm,
     PushForm,
-    ServiceItemForm,
     TransferForm,
     WindowForm,
-    lines,
 )
 from app.hall.models import Booking, BookingState, DayType, OpeningMode, Window, WindowDuty
 from app.hall.service import MODEL, bp
@@ -101,6 +99,16 @@ def _intake_form(township) -> IntakeForm:
     return form
 
 
+def _questions_context(item_id, formdata=None, errors=None, booking=None) -> dict:
+    """The chosen item and what was typed for its own questions (catalogue/_questions.html);
+    at first, what the resident answered online when booking."""
+    item = _here(ServiceItem, item_id)
+    typed = questions.typed_values(item, formdata or {})
+    if booking is not None and not any(typed.values()):
+        typed.update({a["key"]: a["value"] for a in booking.answers or []})
+    return {"question_item": item, "answers": typed, "answer_errors": errors or {}}
+
+
 def _booking(booking_id) -> Booking | None:
     return _here(Booking, booking_id)
 
@@ -115,8 +123,14 @@ def index():
     if resident is None:
         form.resident_id.data = ""
     # "刷新材料" without JavaScript: re-render with the chosen item's checklist, nothing lost.
-    if request.method == "POST" and "refresh" not in request.form and form.validate_on_submit():
+    answer_errors: dict = {}
+    accepting = request.method == "POST" and "refresh" not in request.form
+    if accepting and form.validate_on_submit():
         item = get_or_404(ServiceItem, form.item_id.data)
+        answers, answer_errors = questions.read_answers(item, request.form)
+    else:
+        accepting = False
+    if accepting and not answer_errors:
         try:
             if resident is None:
                 village = _here(Village, form.new_village_id.data)
@@ -126,7 +140,8 @@ def index():
             matter = ops.take_in(township, current_user, item=item, resident=resident,
                                  received=list(form.received.data or []),
                                  description=form.description.data or "",
-                                 booking=_booking(form.booking_id.data),
+                                 booking=_booking(form.booking_id.data), answers=answers,
+                                 notify_consent=form.notify_consent.data,
                                  is_public=publicity_value(form.publicity.data))
         except TransitionError as exc:
             db.session.rollback()
@@ -136,8 +151,14 @@ def index():
             return redirect(url_for("hall.intake", matter_id=matter.id))
     status = 422 if request.method == "POST" and "refresh" not in request.form else 200
     results = find_residents(township, request.args.get("q", ""))
-    return render_template("hall/desk.html", form=form, resident=resident, results=results,
-                           q=request.args.get("q", ""), today=local_today(township)), status
+    open_matters = ops.open_matters_of(township, results + ([resident] if resident else []))
+    results.sort(key=lambda r: r.id not in open_matters)  # who has business open comes first
+    return render_template(
+        "hall/desk.html", form=form, resident=resident, results=results,
+        q=request.args.get("q", ""), today=local_today(township), open_matters=open_matters,
+        missing_of=ops.missing_materials,
+        **_questions_context(form.item_id.data, request.form, answer_errors,
+                             _booking(form.booking_id.data))), status
 
 
 @bp.route("/residents")
@@ -146,7 +167,12 @@ def residents():
     """Search results for the desk (an htmx fragment; the desk page itself without JS)."""
     township = current_township()
     q = request.args.get("q", "")
-    return render_template("hall/_residents.html", results=find_residents(township, q), q=q,
+    results = find_residents(township, q)
+    open_matters = ops.open_matters_of(township, results)
+    results.sort(key=lambda r: r.id not in open_matters)
+    return render_template("hall/_residents.html", results=results, q=q,
+                           open_matters=open_matters,
+                           missing_of=ops.missing_materials,
                            item=request.args.get("item", ""),
                            booking=request.args.get("booking", ""))
 
@@ -157,12 +183,22 @@ def materials():
     """The chosen item's materials as a checklist (an htmx fragment)."""
     form = IntakeForm(formdata=None)
     form.received.choices = [(m, m) for m in _materials(request.args.get("item_id"))]
-    return render_template("hall/_materials.html", form=form)
+    return render_template("hall/_materials.html", form=form,
+                           **_questions_context(request.args.get("item_id")))
 
 
 def _hall_matter(matter_id) -> Matter:
     matter = get_or_404(Matter, matter_id)
     if matter.channel != "hall":
+        abort(404)
+    return matter
+
+
+def _centre_matter(matter_id) -> Matter:
+    """A matter in one of the hall's centre queues, whatever channel brought it (a village
+    assistant's errand for a centre's item is taken and transferred like a window's)."""
+    matter = get_or_404(Matter, matter_id)
+    if matter.centre_id is None:
         abort(404)
     return matter
 
@@ -206,6 +242,10 @@ def intake(matter_id):
 def _back(matter):
     target = request.form.get("next")
     if target == "queue" and matter.centre_id:
+        return redirect(url_for("hall.queue", centre_id=matter.centre_id))
+    if target == "ledger":
+        return redirect(url_for("matters.detail", matter_id=matter.id))
+    if matter.channel != "hall":
         return redirect(url_for("hall.queue", centre_id=matter.centre_id))
     return redirect(url_for("hall.intake", matter_id=matter.id))
 
@@ -251,7 +291,7 @@ def bring(matter_id):
 @bp.route("/matters/<uuid:matter_id>/transfer", methods=["POST"])
 @staff(*HALL_STAFF)
 def transfer(matter_id):
-    matter = _hall_matter(matter_id)
+    matter = _centre_matter(matter_id)
     form = TransferForm()
     form.centre_id.choices = _options(Centre)
     if not form.validate_on_submit():
@@ -268,7 +308,7 @@ def transfer(matter_id):
 @staff(*DESK)
 def take(matter_id):
     """A centre's staff member takes a matter from the queue and starts on it."""
-    matter = _hall_matter(matter_id)
+    matter = _centre_matter(matter_id)
 
     def take_and_start():
         ledger.assign(matter, current_user, assignee=current_user)
@@ -311,8 +351,11 @@ def queue():
         centre = own.centre if own is not None else centres[0]
     transfer = TransferForm()
     transfer.centre_id.choices = [(str(c.id), c.name) for c in centres if c.id != centre.id]
+    from app.matters.views import visible_condition
+
     return render_template("hall/queue.html", centres=centres, centre=centre,
-                           matters=ops.queue(township, centre), today=local_today(township),
+                           matters=ops.queue(township, centre, visible_condition(township)),
+                           today=local_today(township),
                            transfer=transfer, missing_of=ops.missing_materials, State=State)
 
 
@@ -446,84 +489,6 @@ def windows():
     return render_template("hall/windows.html", windows=_windows(), duties=duties,
                            window_form=window_form, duty_form=duty_form, is_admin=is_admin,
                            today=today), status
-
-
-# ---------------------------------------------------------------- the service catalogue
-
-@bp.route("/catalogue", methods=["GET", "POST"])
-@staff(*ADMIN)
-def catalogue():
-    township = current_township()
-    form = CentreForm(prefix="c")
-    if form.validate_on_submit():
-        exists = db.session.scalar(scoped(Centre).where(Centre.name == form.name.data.strip()))
-        if exists is not None:
-            form.name.errors = [_("已有同名中心。")]
-        else:
-            count = db.session.scalar(select(func.count()).select_from(Centre).where(
-                Centre.township_id == township.id))
-            db.session.add(Centre(township_id=township.id, name=form.name.data.strip(),
-                                  description=(form.description.data or "").strip(),
-                                  sort_order=count))
-            db.session.commit()
-            flash(_("已添加中心。"), "success")
-            return redirect(url_for("hall.catalogue"))
-    centres = list(db.session.scalars(scoped(Centre).order_by(Centre.sort_order, Centre.name)))
-    items = list(db.session.scalars(scoped(ServiceItem).order_by(ServiceItem.name)))
-    return render_template("hall/catalogue.html", form=form, centres=centres, items=items), (
-        422 if form.errors else 200)
-
-
-def _item_form(item: ServiceItem | None) -> ServiceItemForm:
-    form = ServiceItemForm(obj=None if request.method == "POST" else item)
-    form.centre_id.choices = _options(Centre, blank=_("请选择"), order=Centre.sort_order)
-    if request.method == "GET" and item is not None:
-        form.centre_id.data = str(item.centre_id)
-        form.materials.data = "\n".join(ops.materials_of(item))
-        form.steps.data = "\n".join(item.steps or [])
-    return form
-
-
-def _save_item(item: ServiceItem | None):
-    township = current_township()
-    form = _item_form(item)
-    if form.validate_on_submit():
-        centre = get_or_404(Centre, form.centre_id.data)
-        name = form.name.data.strip()
-        clash = db.session.scalar(scoped(ServiceItem).where(
-            ServiceItem.name == name, *( (ServiceItem.id != item.id,) if item else ())))
-        if clash is not None:
-            form.name.errors = [_("已有同名事项。")]
-        else:
-            if item is None:
-                item = ServiceItem(township_id=township.id)
-                db.session.add(item)
-            old = {m["name"]: m for m in (item.materials or []) if isinstance(m, dict)}
-            item.name, item.centre_id = name, centre.id
-            item.description = (form.description.data or "").strip()
-            item.materials = [old.get(n, {"name": n, "original": True, "copies": 1})
-                              for n in lines(form.materials.data)]
-            item.steps = lines(form.steps.data)
-            item.promised_workdays = form.promised_workdays.data
-            item.on_the_spot, item.proxiable = form.on_the_spot.data, form.proxiable.data
-            item.bookable, item.active = form.bookable.data, form.active.data
-            db.session.commit()
-            flash(_("已保存“%(name)s”。", name=item.name), "success")
-            return redirect(url_for("hall.catalogue"))
-    return render_template("hall/item.html", form=form, item=item), (
-        422 if form.errors else 200)
-
-
-@bp.route("/catalogue/items/new", methods=["GET", "POST"])
-@staff(*ADMIN)
-def new_item():
-    return _save_item(None)
-
-
-@bp.route("/catalogue/items/<uuid:item_id>", methods=["GET", "POST"])
-@staff(*ADMIN)
-def edit_item(item_id):
-    return _save_item(get_or_404(ServiceItem, item_id))
 
 
 # ---------------------------------------------------------------- figures

@@ -17,7 +17,7 @@ from wtforms import (
     TimeField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.hall.models import DayType
@@ -49,6 +49,7 @@ class IntakeForm(FlaskForm):
     received = CheckboxList(_l("已收材料（逐项核对后勾选）"), validators=[Optional()])
     description = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=1000)])
     publicity = publicity_field()
+    notify_consent = BooleanField(_l("群众同意短信告知（补交材料提醒、办理进度）"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -127,26 +128,5 @@ class TabletRatingForm(FlaskForm):
     comment = TextAreaField(_l("意见和建议（可不填）"), validators=[Optional(), Length(max=500)])
 
 
-class CentreForm(FlaskForm):
-    name = StringField(_l("中心名称"), validators=[DataRequired(_l("请填写中心名称。")),
-                                                  Length(max=60)])
-    description = StringField(_l("职能简介"), validators=[Optional(), Length(max=200)])
-
-
-class ServiceItemForm(FlaskForm):
-    name = StringField(_l("事项名称"), validators=[DataRequired(_l("请填写事项名称。")),
-                                                  Length(max=80)])
-    centre_id = SelectField(_l("办理中心"), validators=[DataRequired(_l("请选择办理中心。"))])
-    description = TextAreaField(_l("事项说明"), validators=[Optional(), Length(max=1000)])
-    materials = TextAreaField(_l("所需材料（每行一项）"), validators=[Optional(), Length(max=2000)])
-    steps = TextAreaField(_l("办理流程（每行一步）"), validators=[Optional(), Length(max=2000)])
-    promised_workdays = IntegerField(_l("承诺时限（工作日）"), default=5,
-                                     validators=[InputRequired(), NumberRange(0, 365)])
-    on_the_spot = BooleanField(_l("可当场办结"))
-    proxiable = BooleanField(_l("村级助理可代办"))
-    bookable = BooleanField(_l("可网上预约"))
-    active = BooleanField(_l("在用"), default=True)
-
-
-def lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+# The catalogue's forms moved to app.catalogue.forms (the catalogue serves every service model).
+from app.catalogue.forms import CentreForm, ServiceItemForm, lines  # noqa: E402,F401

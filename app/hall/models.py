@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models import (
+    JSONDoc,
     LabelledEnum,
     TenantScoped,
     Timestamped,
@@ -112,6 +113,9 @@ class Booking(TenantScoped, Timestamped, db.Model):
     state: Mapped[str] = mapped_column(String(10), default=BookingState.BOOKED, nullable=False)
     matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The item's own questions answered online (app.catalogue.questions), carried to the desk.
+    answers: Mapped[list[dict]] = mapped_column(JSONDoc, default=list, server_default="[]",
+                                                nullable=False)
 
     mode = tenant_relationship("Booking", "OpeningMode", "mode_id")
     service_item = tenant_relationship("Booking", "ServiceItem", "service_item_id")

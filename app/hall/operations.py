@@ -178,8 +178,8 @@ def _take_place(township, mode: OpeningMode, day: date, starts_at: time) -> None
 
 
 def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, phone: str,
-         now: datetime | None = None) -> Booking:
-    """A resident's booking of one place in one slot."""
+         now: datetime | None = None, answers: list[dict] | None = None) -> Booking:
+    """A resident's booking of one place in one slot, with the item's questions answered."""
     if not item.bookable or not item.active:
         raise BookingError("该事项不接受网上预约。")
     slot = next((s for s in slots_on(township, day, now) if s.key == slot_key), None)
@@ -190,7 +190,7 @@ def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, ph
     _take_place(township, slot.mode, day, slot.starts_at)
     booking = Booking(township_id=township.id, code=_new_code(township), mode_id=slot.mode.id,
                       service_item_id=item.id, day=day, starts_at=slot.starts_at,
-                      name=name.strip(), phone=phone.strip())
+                      name=name.strip(), phone=phone.strip(), answers=list(answers or []))
     db.session.add(booking)
     db.session.flush()
     return booking
@@ -256,12 +256,17 @@ def register_resident(township, *, name: str, phone: str, village=None) -> Resid
 
 def take_in(township, actor, *, item: ServiceItem, resident: Resident, received: list[str],
             description: str = "", booking: Booking | None = None,
-            now: datetime | None = None, is_public: bool | None = None) -> Matter:
+            now: datetime | None = None, answers: list[dict] | None = None,
+            notify_consent: bool = False, is_public: bool | None = None) -> Matter:
     """Accept a resident's business at the window: a hall matter routed to the item's centre.
 
     Materials not ticked are recorded as missing; the receipt tells the resident what to bring
-    (一次性告知), and the matter cannot be finished until they are brought.
+    (一次性告知), and the matter cannot be finished until they are brought. `answers` are the
+    item's own questions answered (app.catalogue.questions.read_answers); `notify_consent` says
+    the resident agreed to be told by SMS (the reminder to bring what is missing).
     """
+    from app.catalogue.questions import store_answers
+
     required = materials_of(item)
     unknown = [name for name in received if name not in required]
     if unknown:
@@ -270,9 +275,11 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
     matter = ledger.create_matter(
         township, channel=Channel.HALL, title=item.name, actor=actor,
         description=description, service_item=item, resident=resident, now=now,
-        is_public=is_public, extra={"materials_received": [n for n in required if n in received],
-               "materials_missing": missing,
-               **({"booking_code": booking.code} if booking is not None else {})},
+        is_public=is_public,
+        extra=store_answers({
+            "materials_received": [n for n in required if n in received],
+            "materials_missing": missing, "notify_consent": bool(notify_consent),
+            **({"booking_code": booking.code} if booking is not None else {})}, answers or []),
     )
     if booking is not None:
         if booking.state != BookingState.BOOKED:
@@ -309,13 +316,38 @@ def finish_on_the_spot(matter: Matter, actor, township, text: str = "") -> None:
         ledger.close(matter, actor, township)
 
 
-def queue(township, centre: Centre) -> list[Matter]:
-    """The centre's open matters, the earliest due first."""
+def queue(township, centre: Centre, visible=None) -> list[Matter]:
+    """The centre's open matters, the earliest due first (whatever channel brought them: a
+    village assistant's errand for one of the centre's items is the centre's work too).
+
+    `visible`, a SQL condition, keeps only the matters the viewer may open (the ledger's rule),
+    so nothing in the queue leads to a page that is not found.
+    """
     open_states = [s.value for s in State if s not in (State.CLOSED, *ledger.TERMINAL)]
-    return list(db.session.scalars(
-        select(Matter).where(Matter.township_id == township.id, Matter.centre_id == centre.id,
-                             Matter.state.in_(open_states))
-        .order_by(Matter.due_on, Matter.received_at)))
+    query = select(Matter).where(Matter.township_id == township.id, Matter.centre_id == centre.id,
+                                 Matter.state.in_(open_states))
+    if visible is not None:
+        query = query.where(visible)
+    return list(db.session.scalars(query.order_by(Matter.due_on, Matter.received_at)))
+
+
+def open_matters_of(township, residents: list[Resident]) -> dict:
+    """Each resident's open matters (any channel), the ones waiting for documents first."""
+    from app.matters.models import OPEN_STATES
+
+    ids = [r.id for r in residents]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Matter).where(Matter.township_id == township.id, Matter.resident_id.in_(ids),
+                             Matter.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(Matter.received_at.desc()))
+    out: dict = {}
+    for m in rows:
+        out.setdefault(m.resident_id, []).append(m)
+    for matters in out.values():
+        matters.sort(key=lambda m: not missing_materials(m))
+    return out
 
 
 # ---------------------------------------------------------------- the rating tablet
@@ -385,7 +417,7 @@ def _rating_counts(township, column, start: date, end: date) -> dict:
     rows = db.session.execute(
         select(column, func.count(),
                func.sum(case((Evaluation.rating.in_(satisfied), 1), else_=0)))
-        .where(Evaluation.township_id == township.id,
+        .where(Evaluation.township_id == township.id, Evaluation.residents_own(),
                Evaluation.created_at >= _local(township, start, time()),
                Evaluation.created_at < _local(township, end, time()))
         .group_by(column))
@@ -462,8 +494,16 @@ def guide_pdf(context: dict) -> bytes:
         item.bookable, item.centre.name,
         [(m.name, m.day_type, str(m.opens), str(m.closes)) for m in context["modes"]],
     ], default=str, ensure_ascii=False).encode()).hexdigest()
+    # The QR opens the guide's page on a resident's phone; its host is part of the key.
+    from flask import url_for
+
+    from app.notices.pdf import qr_data_uri
+
+    guide_url = url_for("hall_public.guide", slug=township.slug, item_id=item.id, _external=True)
+    key = hashlib.sha256((key + guide_url).encode()).hexdigest()
     if key not in _GUIDE_CACHE:
         if len(_GUIDE_CACHE) > 256:
             _GUIDE_CACHE.clear()
-        _GUIDE_CACHE[key] = render_pdf("hall_guide.html", **context)
+        _GUIDE_CACHE[key] = render_pdf("hall_guide.html", guide_url=guide_url,
+                                       qr=qr_data_uri(guide_url), **context)
     return _GUIDE_CACHE[key]

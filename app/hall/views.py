@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import public
+from app.catalogue import questions
 from app.catalogue.models import Centre, ServiceItem
 from app.extensions import db, limiter
 from app.hall import operations as ops
@@ -17,7 +18,7 @@ from app.hall.forms import BookingForm, CancelForm, TabletRatingForm
 from app.hall.models import BookingState, Window, WindowDuty
 from app.hall.service import MODEL
 from app.matters.operations import TransitionError, local_today
-from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
+from app.tenancy import TenantBlueprint, current_township, get_or_404, get_scoped, scoped
 
 bp = TenantBlueprint("hall_public", __name__, service_model="one_stop")
 
@@ -112,12 +113,16 @@ def book():
     today = local_today(township)
     form, slots = _booking_form(township, today)
     error = None
-    if request.method == "POST" and form.validate():
+    chosen = get_scoped(ServiceItem, form.item_id.data, township.id) if form.item_id.data \
+        else None
+    answers, answer_errors = questions.read_answers(chosen, request.form) \
+        if request.method == "POST" else ([], {})
+    if request.method == "POST" and form.validate() and not answer_errors:
         item = get_or_404(ServiceItem, form.item_id.data)
         try:
             booking = ops.book(township, item=item, slot_key=form.slot.data,
                                day=_date(form.day.data), name=form.name.data,
-                               phone=form.phone.data)
+                               phone=form.phone.data, answers=answers)
         except ops.BookingError as exc:
             db.session.rollback()
             error = _(str(exc))
@@ -130,7 +135,9 @@ def book():
         request.method == "GET" else "hall/book.html"
     status = 422 if request.method == "POST" else 200
     return render_template(template, township=township, form=form, slots=slots,
-                           error=error), status
+                           error=error, question_item=chosen,
+                           answers=questions.typed_values(chosen, request.form),
+                           answer_errors=answer_errors), status
 
 
 @bp.route("/book/<code>")

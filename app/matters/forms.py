@@ -113,9 +113,16 @@ class StaffRatingForm(_Choices):
     comment = StringField(_l("群众原话"), validators=[Optional(), Length(max=500)])
 
 
-class RevisitForm(FlaskForm):
+class RevisitForm(_Choices):
+    """A call-back (回访): what the resident said, in their words, and how they rate it."""
+
+    CHOICES = {"rating": lambda: [("", _l("（未评价）"))] + list(Rating.choices())}
+
     method = SelectField(_l("回访方式"), choices=[("phone", _l("电话")), ("visit", _l("上门"))])
-    outcome = StringField(_l("回访情况"), validators=[DataRequired(), Length(max=500)])
+    outcome = TextAreaField(_l("群众怎么说（记录原话）"),
+                            validators=[DataRequired(_l("请记录群众在回访中说了什么。")),
+                                        Length(max=500)])
+    rating = SelectField(_l("群众评价"), validators=[Optional()])
 
 
 class ResidentRatingForm(_Choices):

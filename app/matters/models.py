@@ -401,6 +401,19 @@ class Evaluation(TenantScoped, Timestamped, db.Model):
     def rating_enum(self) -> Rating:
         return Rating(self.rating)
 
+    @property
+    def in_residents_words(self) -> bool:
+        """Whether this rating is the resident's own: given by them (link, window tablet), or
+        typed in by staff with what the resident said. Only these count for satisfaction."""
+        return self.entered_by_id is None or bool((self.comment or "").strip())
+
+    @classmethod
+    def residents_own(cls):
+        """The SQL form of `in_residents_words`, for the published figures."""
+        from sqlalchemy import func, or_
+
+        return or_(cls.entered_by_id.is_(None), func.length(func.trim(cls.comment)) > 0)
+
 
 class Revisit(TenantScoped, Timestamped, db.Model):
     """A later call or visit checking the outcome (回访), scheduled by rule and then recorded."""

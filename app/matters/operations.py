@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -84,6 +84,7 @@ class ChannelRule:
     # "on_reply": closes when replied; "manual": staff close after reply;
     # "satisfied": closes only on a satisfied evaluation from the resident.
     closeout: str
+    # Call-back (回访) this many working days after the reply; None: no call-back.
     revisit_after_days: int | None = None
 
 
@@ -117,19 +118,47 @@ def _model_rule(township, channel: Channel, base: ChannelRule) -> ChannelRule:
         revisit_after_days=getattr(settings, "revisit_after_days", base.revisit_after_days))
 
 
+# A rule's value that a service model's settings name (rule field -> settings field). When the
+# channel's service model is on and has the setting, that setting owns the value: the rules page
+# shows it and links to the settings, and never stores its own copy.
+MODEL_OWNED = {"workdays": "reply_workdays", "revisit_after_days": "revisit_after_days"}
+RULE_FIELDS = ("workdays", "closeout", "revisit_after_days")
+
+
+def owned_by_model(township, channel: str):
+    """The service model whose settings own some of `channel`'s values, and which ones:
+    (model or None, {rule field, ...})."""
+    import dataclasses
+
+    from app.service_models import REGISTRY
+
+    model = REGISTRY.get(CHANNEL_MODELS.get(Channel(channel), ""))
+    if model is None or not township.service_enabled(model.key):
+        return None, set()
+    names = {f.name for f in dataclasses.fields(model.settings_class)}
+    return model, {rule for rule, name in MODEL_OWNED.items() if name in names}
+
+
+def rule_base(township, channel: str) -> ChannelRule:
+    """The rule without the rules page: the service model's settings over the defaults."""
+    return _model_rule(township, Channel(channel), DEFAULT_RULES[Channel(channel)])
+
+
 def channel_rule(township, channel: str) -> ChannelRule:
-    """The township's rule for a channel: the rules page over the service model's settings over
-    the defaults."""
-    base = _model_rule(township, Channel(channel), DEFAULT_RULES[Channel(channel)])
+    """The township's rule for a channel. Each value has one owner: the service model's setting
+    where it names the value (reply time, call-back), else the rules page, else the default.
+    The rules page stores only what it overrides, so later changes elsewhere take effect."""
+    base = rule_base(township, channel)
     own = (township.settings or {}).get("channels", {}).get(channel, {})
+    _model, owned = owned_by_model(township, channel)
     closeout = own.get("closeout", base.closeout)
     if closeout not in CLOSEOUT_CHOICES:
         closeout = base.closeout
-    return ChannelRule(
-        workdays=int(own.get("workdays", base.workdays)),
-        closeout=closeout,
-        revisit_after_days=own.get("revisit_after_days", base.revisit_after_days),
-    )
+    workdays = base.workdays if "workdays" in owned else int(own.get("workdays", base.workdays))
+    revisit = base.revisit_after_days if "revisit_after_days" in owned \
+        else own.get("revisit_after_days", base.revisit_after_days)
+    return ChannelRule(workdays=workdays, closeout=closeout,
+                       revisit_after_days=int(revisit) if revisit else None)
 
 
 def local_today(township, now: datetime | None = None) -> date:
@@ -382,7 +411,10 @@ def reply(matter: Matter, actor, *, public_text: str, private_notes: str = "",
     _transition(matter, State.REPLIED, actor, public_text=answer.public_text)
     rule = channel_rule(township, matter.channel)
     if rule.revisit_after_days:
-        schedule_revisit(matter, local_today(township) + timedelta(days=rule.revisit_after_days))
+        # Call-backs are counted in working days, like every deadline of the ledger.
+        calendar = WorkCalendar.for_township(matter.township_id)
+        schedule_revisit(matter, calendar.add_workdays(local_today(township),
+                                                       rule.revisit_after_days))
     if rule.closeout == "on_reply":
         _transition(matter, State.CLOSED, actor, kind="closed", rule="on_reply")
     return answer
@@ -481,15 +513,29 @@ def schedule_revisit(matter: Matter, due_on: date) -> Revisit:
     return revisit
 
 
-def record_revisit(revisit: Revisit, actor, *, method: str, outcome: str) -> Revisit:
-    """Record that a scheduled revisit happened, and what the resident said."""
+def record_revisit(revisit: Revisit, actor, *, method: str, outcome: str,
+                   rating: str | None = None, township=None) -> Revisit:
+    """Record that a scheduled revisit happened, and what the resident said (`outcome`, in
+    their words). With a `rating`, the call-back is also the resident's evaluation of this stage
+    (heard by phone or on a visit, entered by `actor`, their words as its comment), unless the
+    stage is rated already."""
     if revisit.done_at is not None:
         raise TransitionError("该回访已记录。")
+    if not outcome.strip():
+        raise TransitionError("请记录群众在回访中说了什么。")
     revisit.done_at = utcnow()
     revisit.done_by_id = actor.id
     revisit.method = method
     revisit.outcome = outcome.strip()
     _record(revisit.matter, "revisited", actor, method=method, outcome=revisit.outcome)
+    matter = revisit.matter
+    if rating and matter.state in (State.REPLIED, State.CLOSED) and not db.session.scalar(
+            select(func.count()).select_from(Evaluation).where(
+                Evaluation.township_id == matter.township_id, Evaluation.matter_id == matter.id,
+                Evaluation.stage == matter.stage)):
+        source = EvaluationSource.VISIT if method == "visit" else EvaluationSource.PHONE
+        evaluate(matter, rating=rating, source=source.value, comment=revisit.outcome,
+                 entered_by=actor, how=source.label, township=township)
     return revisit
 
 

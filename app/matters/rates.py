@@ -9,7 +9,10 @@ centre):
   closed / those matters, withdrawn and duplicate ones left out. A reopened matter still being
   worked on is in neither replied nor closed, so it does not count as resolved.
 - satisfaction rate (群众满意率): evaluations of the period rated 非常满意, 满意 or 基本满意 / all
-  evaluations of the period (for a scope: about its matters, or its centre's or cadre's service).
+  evaluations of the period, counting only residents' own words: a rating the resident gave (the
+  link, the window tablet), or one staff typed in with what the resident said; a staff entry
+  without the resident's words is kept on the matter but counts for nothing (for a scope: about
+  its matters, or its centre's or cadre's service).
 - on-time rate (按时办结率): of the matters counted for resolution, those replied on or before
   their promised date.
 - response rate (响应率): of the same matters, those assigned or answered within one working day.
@@ -135,7 +138,7 @@ def compute_rates(township_id: uuid.UUID, start: date, end: date, *, village_id=
 
     satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1), else_=0)
     evaluation_scope = [Evaluation.township_id == township_id, Evaluation.created_at >= lo,
-                        Evaluation.created_at < hi]
+                        Evaluation.created_at < hi, Evaluation.residents_own()]
     if centre_id:
         evaluation_scope.append(Evaluation.centre_id == centre_id)
     if cadre_id:
@@ -263,7 +266,8 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date,
             .join(Matter, (Matter.township_id == Evaluation.township_id)
                   & (Matter.id == Evaluation.matter_id))
             .where(Evaluation.township_id == township_id, Evaluation.created_at >= lo,
-                   Evaluation.created_at < hi).group_by(rated_by)):
+                   Evaluation.created_at < hi, Evaluation.residents_own())
+            .group_by(rated_by)):
         add(village_id, 4, rated)
         add(village_id, 5, int(happy))
     for village_id, due, done in db.session.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -102,8 +102,14 @@ def _filtered(args):
         query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
                             Matter.due_on < today)
     elif args.get("due") == "soon":
+        # Deadlines are in working days, so is "soon": due within the next three working days.
+        soon = _calendar().add_workdays(today, 3)
         query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
-                            Matter.due_on >= today, Matter.due_on <= today + timedelta(days=3))
+                            Matter.due_on >= today, Matter.due_on <= soon)
+    elif args.get("due") == "waiting":
+        query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
+                            Matter.extra["materials_missing"].as_string() != "[]",
+                            Matter.extra["materials_missing"].is_not(None))
     if args.get("month"):
         try:
             first = date.fromisoformat(args["month"] + "-01")
@@ -120,6 +126,34 @@ def _filtered(args):
                                 Matter.title.contains(words),
                                 Matter.contact_name == words))
     return query
+
+
+def _calendar():
+    """The township's work calendar, loaded once per request."""
+    if "work_calendar" not in g:
+        from app.townships.workdays import WorkCalendar
+
+        g.work_calendar = WorkCalendar.for_township(current_township().id)
+    return g.work_calendar
+
+
+@bp.app_template_global()
+def workdays_left(due_on: date, today: date) -> int:
+    """Working days from today to the promised date (negative when overdue), on the township's
+    work calendar: deadlines are counted in working days, so is what is left of them."""
+    return _calendar().workdays_between(today, due_on)
+
+
+def waiting_for_materials(matter) -> list[str]:
+    """The documents an open matter still waits for (补交材料), or [] when nothing is missing."""
+    if matter.state not in {s.value for s in OPEN_STATES}:
+        return []
+    return list((matter.extra or {}).get("materials_missing") or [])
+
+
+@bp.app_template_global("waiting_for_materials")
+def _waiting_for_materials(matter) -> list[str]:
+    return waiting_for_materials(matter)
 
 
 def _choices(township):
@@ -141,6 +175,7 @@ def index():
     villages, centres, people = _choices(township)
     context = dict(township=township, page=page, args=request.args, today=_today(),
                    villages=villages, centres=centres, people=people,
+                   villages_by_id={v.id: v.name for v in villages},
                    states=State.choices(), channels=Channel.choices(),
                    categories=FindingKind.choices() + [("service", _("服务事项"))],
                    filters={k: v for k, v in request.args.items() if k != "page"})
@@ -158,14 +193,19 @@ def export():
     township = current_township()
     sheet = SheetWriter().add_sheet("台账", [
         "事项编号", "受理时间", "来源", "类别", "事由", "村（社区）", "反映人", "状态",
-        "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容"])
+        "责任人", "责任单位", "承诺办结日期", "是否超期", "答复时间", "答复内容", "办结时间",
+        "评价", "评价方式", "办理信息", "待补交材料"])
     villages = {v.id: v.name for v in db.session.scalars(scoped(Village))}
     centres = {c.id: c.name for c in db.session.scalars(scoped(Centre))}
     names = dict(db.session.execute(select(User.id, User.name)).all())
     today = _today()
     query = _filtered(request.args).order_by(Matter.received_at)
+    from app.catalogue.questions import answers_text
+    from app.matters.models import EvaluationSource, Rating
+
     for m in db.session.scalars(query.execution_options(yield_per=1000)):
         reply = m.replies[-1].public_text if m.replies else ""
+        rated = m.evaluations[-1] if m.evaluations else None
         sheet.append([
             m.number, m.received_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M"),
             Channel(m.channel).label, _category_label(m.category), m.title,
@@ -173,7 +213,12 @@ def export():
             names.get(m.assignee_id, ""), m.unit_name or centres.get(m.centre_id, ""),
             m.due_on.isoformat(), "是" if m.is_open and m.due_on < today else "",
             m.replied_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M")
-            if m.replied_at else "", reply])
+            if m.replied_at else "", reply,
+            m.closed_at.astimezone(_zone(township)).strftime("%Y-%m-%d %H:%M")
+            if m.closed_at and m.state == State.CLOSED.value else "",
+            Rating(rated.rating).label if rated else "",
+            EvaluationSource(rated.source).label if rated else "",
+            answers_text(m), "、".join(waiting_for_materials(m))])
     return sheet.response(f"{township.code}-ledger-{today.isoformat()}.xlsx")
 
 
@@ -244,7 +289,8 @@ def _detail_context(township, matter, **forms):
         reason=forms.get("reason") or ReasonForm(formdata=None),
         end=forms.get("end") or EndForm(formdata=None),
         rating=forms.get("rating") or StaffRatingForm(formdata=None),
-        revisit=RevisitForm(formdata=None), close_refusal=ops.close_refusal(matter),
+        revisit=forms.get("revisit") or RevisitForm(formdata=None),
+        close_refusal=ops.close_refusal(matter),
         centres={c.id: c.name for c in centres}, villages={v.id: v.name for v in villages},
         error=forms.get("error"))
 
@@ -371,9 +417,11 @@ def revisit(matter_id, revisit_id):
         abort(404)
     form = RevisitForm()
     if not form.validate_on_submit():
-        return _invalid(matter)
+        return _invalid(matter, revisit=form)
     return _act(matter, lambda: ops.record_revisit(row, current_user, method=form.method.data,
-                                                   outcome=form.outcome.data))
+                                                   outcome=form.outcome.data,
+                                                   rating=form.rating.data or None,
+                                                   township=current_township()), revisit=form)
 
 
 # ---------------------------------------------------------------- leaders' figures
@@ -419,34 +467,67 @@ def dashboard():
 @bp.route("/rules", methods=["GET", "POST"])
 @staff(Role.TOWNSHIP_ADMIN)
 def rules():
-    """Promised working days and the close-out rule of each channel, set by the township."""
+    """Promised working days, the close-out rule and the call-back (回访) of each channel.
+
+    A value a service model's settings own (the studio's reply time, the assembly's reply time
+    and call-back) is shown here with a link to those settings and never stored here; the page
+    stores only what it overrides, so the two never disagree.
+    """
     township = current_township()
     errors = {}
     if request.method == "POST":
         channels = {}
         for channel in Channel:
-            closeout = request.form.get(f"{channel.value}-closeout", "")
-            try:
-                workdays = int(request.form.get(f"{channel.value}-workdays", ""))
-                if not 1 <= workdays <= 120:
-                    raise ValueError
-            except ValueError:
-                errors[channel.value] = _("办理时限须是 1 到 120 之间的工作日数。")
-                continue
+            key = channel.value
+            model, owned = ops.owned_by_model(township, key)
+            base = ops.rule_base(township, key)
+            values = {}
+            if "workdays" not in owned:
+                try:
+                    values["workdays"] = int(request.form.get(f"{key}-workdays", ""))
+                    if not 1 <= values["workdays"] <= 120:
+                        raise ValueError
+                except ValueError:
+                    errors[key] = _("办理时限须是 1 到 120 之间的工作日数。")
+                    continue
+            closeout = request.form.get(f"{key}-closeout", "")
             if closeout not in ops.CLOSEOUT_CHOICES:
-                errors[channel.value] = _("请选择销号规则。")
+                errors[key] = _("请选择销号规则。")
                 continue
-            channels[channel.value] = {"workdays": workdays, "closeout": closeout,
-                                       "revisit_after_days": ops.channel_rule(
-                                           township, channel.value).revisit_after_days}
+            values["closeout"] = closeout
+            if "revisit_after_days" not in owned:
+                raw = request.form.get(f"{key}-revisit", "").strip()
+                try:
+                    values["revisit_after_days"] = int(raw) if raw else None
+                    if raw and not 1 <= values["revisit_after_days"] <= 120:
+                        raise ValueError
+                except ValueError:
+                    errors[key] = _("回访时间须是 1 到 120 之间的工作日数，不回访请留空。")
+                    continue
+            # Only what differs from the service model's settings and the defaults is stored.
+            overrides = {name: value for name, value in values.items()
+                         if value != getattr(base, name)}
+            if overrides:
+                channels[key] = overrides
         if not errors:
+            from app.audit.operations import changed, record
+
+            before = (township.settings or {}).get("channels", {})
             township.settings = {**(township.settings or {}), "channels": channels}
+            was, now = changed(before, channels)
+            if was or now:
+                record(township.id, current_user, "matters.rules", township, before=was,
+                       after=now, summary="修改各渠道办理规则")
             db.session.commit()
             flash(_("规则已保存，之后受理的事项按新规则计算时限。"), "success")
             return redirect(url_for(".rules"))
+    rows = []
+    for c in Channel:
+        model, owned = ops.owned_by_model(township, c.value)
+        rows.append((c, ops.channel_rule(township, c.value), model, owned))
     return render_template("matters/rules.html", township=township, errors=errors,
-                           channels=[(c, ops.channel_rule(township, c.value)) for c in Channel],
-                           form=request.form if errors else None), (422 if errors else 200)
+                           channels=rows, form=request.form if errors else None), (
+        422 if errors else 200)
 
 
 EVENT_LABELS = {
@@ -456,6 +537,7 @@ EVENT_LABELS = {
     "not_responsible": _l("非职责范围"), "evaluated": _l("群众评价"),
     "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
     "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
+    "materials_reminded": _l("短信提醒群众补交材料"),
     "handed_over": _l("联户干部交接"),
     "due_recomputed": _l("承诺办结日期重算"),
     "published": _l("发布到回音壁"), "wording_edited": _l("修改公开文字"),

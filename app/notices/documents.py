@@ -39,10 +39,17 @@ def tracking_url(township, matter: Matter) -> str:
 
 
 def receipt_context(township, subject_id, progress=None) -> dict:
+    from app.catalogue.questions import answers_of
+    from app.clock import township_today
+
     matter = _matter(township, subject_id)
     url = tracking_url(township, matter)
     return {
         "matter": matter,
+        # The seal is dated the township's day (not the server's: 00:00–08:00 in Beijing is
+        # still the day before in UTC).
+        "issued_on": township_today(township),
+        "answers": answers_of(matter),
         "number": matter.number,
         "channel_label": Channel(matter.channel).label,
         "materials": list((matter.extra or {}).get("materials_received") or []),
@@ -59,7 +66,10 @@ def reply_context(township, subject_id, progress=None) -> dict:
     if not replies:
         raise ValueError("此事项尚未答复，不能出具答复函")
     url = tracking_url(township, matter)
+    from app.clock import township_today
+
     return {"matter": matter, "number": matter.number, "reply": replies[-1],
+            "issued_on": township_today(township),
             "tracking_url": url, "qr": qr_data_uri(url),
             "source": {"number": matter.number, "reply_id": str(replies[-1].id)}}
 
@@ -206,8 +216,9 @@ def contact_cards_context(township, subject_id, progress=None) -> dict:
             progress(n, len(households), "")
     sheets = [cards[i:i + CARDS_PER_SHEET] for i in range(0, len(cards), CARDS_PER_SHEET)]
     policies = (township.settings or {}).get("policies") or list(DEFAULT_POLICIES)
+    track_url = url_for("board.track", slug=township.slug, _external=True)
     return {"village": village, "sheets": sheets, "policies": policies[:4],
-            "track_url": url_for("board.track", slug=township.slug, _external=True),
+            "track_url": track_url, "track_qr": qr_data_uri(track_url, scale=3),
             "batch": True, "source": {"households": len(cards)}}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from flask import current_app
@@ -16,9 +15,10 @@ from app.notices.pdf import render_pdf
 from app.notices.storage import storage
 
 
-def render_document(township, document_id: str) -> None:
+def render_document(township, document_id: str, base_url: str | None = None) -> None:
     """Render a queued document, reporting progress, and store it. Rendering again a document
-    that is already ready does nothing (a job run twice produces one file)."""
+    that is already ready does nothing (a job run twice produces one file). `base_url` is the
+    public address recorded when it was asked for (app.public_url)."""
     doc = db.session.scalar(select(Document).where(Document.township_id == township.id,
                                                    Document.id == uuid.UUID(document_id)))
     if doc is None or doc.state == "ready":
@@ -34,9 +34,11 @@ def render_document(township, document_id: str) -> None:
         doc.progress_note = note[:120]
         db.session.commit()
 
-    # The address printed under QR codes: the site's public URL (MINQING_PUBLIC_URL).
-    base = (current_app.config.get("PUBLIC_URL") or os.environ.get("MINQING_PUBLIC_URL")
-            or "http://localhost/")
+    # The address printed under QR codes: MINQING_PUBLIC_URL, else the host of the request that
+    # asked for the document (recorded with the job).
+    from app import public_url
+
+    base = public_url.base_for(base_url)
     with current_app.test_request_context(base_url=base):
         context = entry.build_context(township, doc.subject_id, progress)
         doc.progress, doc.progress_note = 60, ""

@@ -35,7 +35,12 @@ def request_document(township, *, kind: str, subject_id, actor) -> Document:
     doc = Document(id=uuid.uuid4(), township_id=township.id, kind=kind, subject_id=subject,
                    title=_label(entry), requested_by_id=getattr(actor, "id", None))
     db.session.add(doc)
-    jobs.enqueue("app.notices.jobs.render_document", township.id, doc.id)
+    from app import public_url
+
+    # A job has no request: the public address its QR codes open is recorded now.
+    base = public_url.for_job()
+    jobs.enqueue("app.notices.jobs.render_document", township.id, doc.id,
+                 *((base,) if base else ()))
     return doc
 
 
