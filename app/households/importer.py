@@ -19,24 +19,18 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.households.models import Grid, Household, HouseholdTag, Resident, Village
+from app.validation import is_id_number, normalize_phone, phone_error
 
 REQUIRED = {"村（社区）": "village", "户主姓名": "head", "地址": "address", "手机号": "phone"}
 OPTIONAL = {"网格": "grid", "身份证号": "id_number", "标签": "tags", "家庭成员": "members"}
 ALIASES = {"村": "村（社区）", "社区": "村（社区）", "村(社区)": "村（社区）", "户主": "户主姓名",
            "电话": "手机号", "手机": "手机号", "联系电话": "手机号", "身份证": "身份证号"}
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 KNOWN_TAGS = {t.value for t in HouseholdTag}
 
 
 def id_number_valid(value: str) -> bool:
-    """GB 11643: 17 digits and a check character computed from them."""
-    value = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11] == value[17]
+    """GB 11643: length, check character, birth date and region (app.validation)."""
+    return is_id_number(value)
 
 
 @dataclass
@@ -115,8 +109,9 @@ def preview(township, filename: str, data: bytes) -> Preview:
         if phone.endswith(".0"):  # Excel turned the number into a float
             phone = phone[:-2]
         values["phone"] = phone
-        if phone and not MOBILE.match(phone):
-            row.problems.append(f"手机号“{values['phone']}”不是11位手机号")
+        if phone and phone_error(phone):
+            row.problems.append(f"手机号“{values['phone']}”不是11位手机号或带区号的座机号")
+        values["phone"] = normalize_phone(phone) if phone and not phone_error(phone) else phone
         id_number = values.get("id_number", "").replace(" ", "").upper()
         values["id_number"] = id_number
         if id_number and not id_number_valid(id_number):
