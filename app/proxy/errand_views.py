@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,12 +18,14 @@ from app.matters.operations import TransitionError, local_today
 from app.proxy import operations as ops
 from app.proxy.forms import (
     CloseForm,
+    DocumentOutcomeForm,
     ErrandForm,
     HandToCentreForm,
+    IssueForm,
     ReturnToAssistantForm,
     ReturnToResidentForm,
 )
-from app.proxy.models import Errand, Holder
+from app.proxy.models import Errand, ErrandDocument, Holder
 from app.proxy.service import bp
 from app.tenancy import current_township, get_or_404, scoped
 
@@ -97,6 +100,11 @@ def _detail(errand: Errand, status: int = 200, **forms):
     forms.setdefault("back_form", ReturnToAssistantForm(prefix="back"))
     forms.setdefault("resident_form", ReturnToResidentForm(prefix="resident"))
     forms.setdefault("close_form", CloseForm(prefix="close"))
+    forms.setdefault("issue_form", IssueForm(prefix="issue"))
+    doc_forms = forms.pop("doc_forms", {})
+    for d in errand.documents:
+        doc_forms.setdefault(d.id, DocumentOutcomeForm(prefix=f"doc-{d.id.hex[:8]}"))
+    forms["doc_forms"] = doc_forms
     fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
     template = "proxy/_errand.html" if fragment else "proxy/errand.html"
     return render_template(template, errand=errand, matter=errand.matter, Holder=Holder,
@@ -116,13 +124,16 @@ STEPS = {
     "back": (ReturnToAssistantForm, lambda e, f: ops.return_to_assistant(
         e, current_user, result=f.result.data), "back_form"),
     "resident": (ReturnToResidentForm, lambda e, f: ops.return_to_resident(
-        e, current_user, confirmed=f.confirmed.data), "resident_form"),
+        e, current_user, confirmed=f.confirmed.data, signed_by=f.signed_by.data or ""),
+        "resident_form"),
+    "issue": (IssueForm, lambda e, f: ops.issue_document(
+        e, current_user, name=f.name.data, issued_by=f.issued_by.data or ""), "issue_form"),
     "close": (CloseForm, lambda e, f: ops.close_errand(e, current_user, current_township()),
               "close_form"),
 }
 
 
-@bp.route("/errands/<uuid:errand_id>/<any(centre, back, resident, close):step>",
+@bp.route("/errands/<uuid:errand_id>/<any(centre, back, resident, issue, close):step>",
           methods=["POST"])
 @staff(*ERRAND_ROLES)
 def errand_step(errand_id, step):
@@ -141,6 +152,35 @@ def errand_step(errand_id, step):
             flash(_("已记录。"), "success")
             return redirect(url_for("proxy.errand", errand_id=errand.id))
     return _detail(errand, 422, **{name: form})
+
+
+@bp.route("/errands/<uuid:errand_id>/documents/<uuid:errand_document_id>", methods=["POST"])
+@staff(*ERRAND_ROLES)
+def errand_document(errand_id, errand_document_id):
+    """One document's end when it does not go back to the resident: kept by the office (who,
+    why) or used up."""
+    errand = get_or_404(Errand, errand_id)
+    document = get_or_404(ErrandDocument, errand_document_id)
+    if document.errand_id != errand.id:
+        abort(404)
+    form = DocumentOutcomeForm(prefix=f"doc-{document.id.hex[:8]}")
+    if form.validate_on_submit():
+        try:
+            if form.outcome.data == "kept":
+                ops.keep_document(errand, current_user, document.id, kept_by=form.kept_by.data,
+                                  reason=form.reason.data)
+            else:
+                ops.use_up_document(errand, current_user, document.id,
+                                    reason=form.reason.data or "")
+        except TransitionError as error:
+            db.session.rollback()
+            errand = get_or_404(Errand, errand_id)
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("已记录。"), "success")
+            return redirect(url_for("proxy.errand", errand_id=errand.id))
+    return _detail(errand, 422, doc_forms={document.id: form})
 
 
 @bp.route("/errands/<uuid:errand_id>/receipt.pdf")
@@ -169,3 +209,27 @@ def errand_receipt_page(errand_id):
                            **receipt_context(current_township(), errand.matter_id))
 
 
+
+
+STEP_LABELS = {
+    "received_from_resident": _l("代办员收取材料"), "handed_to_centre": _l("材料交中心"),
+    "returned_to_assistant": _l("中心退回材料"),
+    "returned_to_resident": _l("材料归还群众，群众已确认"),
+    "kept_by_office": _l("乡镇留存材料"), "used_up": _l("材料在办理中用掉"),
+    "issued": _l("新发证件交代办员"),
+}
+
+
+@bp.app_template_global()
+def custody_step_label(step: str) -> str:
+    """A custody step in staff words; an unknown step is named, never shown raw."""
+    return str(STEP_LABELS.get(step, _l("材料交接")))
+
+
+@bp.app_template_global()
+def errand_custody(matter) -> list[dict]:
+    """For the resident's tracking page: each document of a proxy matter and where it ended."""
+    if matter is None or matter.channel != "proxy":
+        return []
+    errand = ops._errand_of(matter)
+    return ops.custody_of(errand) if errand is not None else []

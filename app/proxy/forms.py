@@ -42,8 +42,39 @@ class ReturnToAssistantForm(FlaskForm):
 
 
 class ReturnToResidentForm(FlaskForm):
+    signed_by = StringField(_l("签收人（本人可不填；家属代收请写姓名）"),
+                            validators=[Optional(), Length(max=40)])
     confirmed = BooleanField(_l("群众已当面确认收回全部材料"),
                              validators=[DataRequired(_l("须经群众当面确认收回材料。"))])
+
+
+class DocumentOutcomeForm(FlaskForm):
+    """Where one document ends when it does not go back: kept by the office, or used up."""
+
+    outcome = SelectField(_l("去向"), default="kept",
+                          choices=[("kept", _l("乡镇留存")), ("used", _l("办理中已用掉"))])
+    kept_by = StringField(_l("留存人（部门、姓名）"), validators=[Optional(), Length(max=40)])
+    reason = StringField(_l("原因 / 用途"), validators=[Optional(), Length(max=200)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.outcome.data == "kept":
+            if not (self.kept_by.data or "").strip():
+                self.kept_by.errors.append(_l("请填写留存人（哪个部门、谁保管）。"))
+                ok = False
+            if not (self.reason.data or "").strip():
+                self.reason.errors.append(_l("请填写留存原因。"))
+                ok = False
+        return ok
+
+
+class IssueForm(FlaskForm):
+    """A document the office issued for the resident (the new card)."""
+
+    name = StringField(_l("新发证件名称"), validators=[DataRequired(_l("请填写新发证件的名称。")),
+                                                   Length(max=60)],
+                       description=_l("如：新社会保障卡"))
+    issued_by = StringField(_l("发证单位 / 经办人"), validators=[Optional(), Length(max=200)])
 
 
 class CloseForm(FlaskForm):
