@@ -168,3 +168,4 @@ def _uuid_or_none(value):
         return uuid.UUID(value)
     except ValueError:
         return None
+from app.households import picker as _picker  # noqa: E402,F401  (the resident picker views)

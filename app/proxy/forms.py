@@ -17,18 +17,34 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
+def wtforms_translations():
+    """WTForms' built-in messages in the interface language (Flask-WTF's Babel bridge, which
+    FlaskForm uses; plain sub-forms in a FieldList need it named)."""
+    from flask_wtf.i18n import translations
+
+    return translations
+
+
 class DocumentForm(Form):  # a row inside ErrandForm, which carries the CSRF token
+    class Meta:  # WTForms' own messages ("Number must be between …") in the page's language
+        def get_translations(self, form):
+            return wtforms_translations()
+
     name = StringField(_l("材料名称"), validators=[Optional(), Length(max=60)])
     kind = SelectField(_l("原件/复印件"), default="original",
                        choices=[("original", _l("原件")), ("copy", _l("复印件"))])
     copies = IntegerField(_l("份数"), default=1, validators=[Optional(), NumberRange(1, 99)])
 
 
+MAX_DOCUMENTS = 20
+
+
 class ErrandForm(FlaskForm):
     item_id = SelectField(_l("代办事项"), validators=[DataRequired(_l("请选择代办事项。"))])
-    resident_id = SelectField(_l("办事群众"), validators=[DataRequired(_l("请选择办事群众。"))])
+    # Chosen in the resident picker (app.households.picker): a radio of the search results.
+    resident_id = StringField(_l("办事群众"), validators=[DataRequired(_l("请选择办事群众。"))])
     description = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=1000)])
-    documents = FieldList(FormField(DocumentForm), min_entries=3, max_entries=8)
+    documents = FieldList(FormField(DocumentForm), min_entries=1, max_entries=MAX_DOCUMENTS)
 
 
 class HandToCentreForm(FlaskForm):
