@@ -224,6 +224,8 @@ CUSTODY_WORDS = {
     "handed_to_centre": _l("材料已交到乡镇"),
     "returned_to_assistant": _l("乡镇办完，材料交回助理"),
     "returned_to_resident": _l("材料已还给本人"),
+    "kept_by_office": _l("材料由乡镇留存"), "used_up": _l("材料在办理中用掉"),
+    "issued": _l("新证件已办好，交代办员带回"),
 }
 
 

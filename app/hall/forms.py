@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,8 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.hall.models import DayType
 from app.matters.forms import publicity_field
 from app.matters.models import Rating
-
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+from app.validation import Phone
 
 
 class CheckboxList(SelectMultipleField):
@@ -32,11 +29,8 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _mobile(form, field):
-    value = (field.data or "").strip().replace(" ", "").replace("-", "")
-    if value and not MOBILE.match(value):
-        raise ValidationError(_l("请填写 11 位手机号码。"))
-    field.data = value
+def _mobile(form, field):  # mobile or landline with area code, in its stored spelling
+    Phone()(form, field)
 
 
 class IntakeForm(FlaskForm):

@@ -49,6 +49,7 @@ from app.households.models import (
     Village,
 )
 from app.models import utcnow
+from app.validation import is_id_number, normalize_phone, phone_error
 
 REQUIRED = {"村（社区）": "village", "户主姓名": "head", "地址": "address", "手机号": "phone"}
 OPTIONAL = {"户号": "household_number", "网格": "grid", "身份证号": "id_number", "标签": "tags",
@@ -58,9 +59,6 @@ ALIASES = {"村": "村（社区）", "社区": "村（社区）", "村(社区)":
            "户编号": "户号", "户籍编号": "户号", "联系干部": "联户干部", "包户干部": "联户干部"}
 LABELS = {key: name for name, key in {**REQUIRED, **OPTIONAL}.items()}
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
-ID_FORM = re.compile(r"\d{17}[\dX]")
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 KNOWN_TAGS = {t.value for t in HouseholdTag}
 BATCH = 5000  # rows checked, and written, per round trip
 KEEP_CHANGES = 500  # rows of "what would change" kept for the preview
@@ -85,12 +83,8 @@ def column_limits() -> dict[str, int]:
 
 
 def id_number_valid(value: str) -> bool:
-    """GB 11643: 17 digits and a check character computed from them."""
-    value = value.strip().upper()
-    if not ID_FORM.fullmatch(value):
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11] == value[17]
+    """GB 11643: length, check character, birth date and region (app.validation)."""
+    return is_id_number(value)
 
 
 class FileProblem(ValueError):
@@ -252,12 +246,15 @@ def check_row(number: int, cells: list[str], index: dict[str, int], lk: Lookups,
         _too_long(row, "address", values["address"], limits, "地址")
     phone = values["phone"]
     if phone:
+        if phone.endswith(".0"):  # Excel turned the number into a float
+            phone = phone[:-2]
+        # A plain mobile stays on the fast path (hundreds of thousands of rows); anything else,
+        # spaced, dashed or a landline with its area code, goes to app.validation.
         if not MOBILE.match(phone):
-            phone = phone.replace(" ", "").replace("-", "")
-            if phone.endswith(".0"):  # Excel turned the number into a float
-                phone = phone[:-2]
-            if not MOBILE.match(phone):
-                row.problems.append(f"手机号“{phone[:20]}”不是11位手机号")
+            if phone_error(phone):
+                row.problems.append(f"手机号“{phone[:20]}”不是11位手机号或带区号的座机号")
+            else:
+                phone = normalize_phone(phone)
         values["phone"] = phone
     id_number = values.pop("id_number", "")
     if id_number:

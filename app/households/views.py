@@ -740,3 +740,6 @@ def assign_links():
     db.session.commit()
     flash(_("已为 %(n)s 户设置联系人。", n=len(households)), "success")
     return redirect(back)
+
+
+from app.households import picker as _picker  # noqa: E402,F401  (the resident picker views)

@@ -5,8 +5,9 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.households.models import FindingKind
 from app.matters.models import Channel, EvaluationSource, Rating
+from app.validation import Phone
 
-PHONE = Regexp(r"^1\d{10}$", message=_l("请填写11位手机号"))
+PHONE = Phone()  # mobile or landline with area code (app.validation)
 
 
 def publicity_field(default: str = "") -> RadioField:

@@ -17,6 +17,7 @@ from app.accounts.models import Role, RoleGrant, User
 from app.catalogue.models import Centre
 from app.clock import zone_of
 from app.extensions import db
+from app.hotline.operations import picked_reply
 from app.households.models import FindingKind, Household, Village
 from app.matters import operations as ops
 from app.matters.forms import (
@@ -285,7 +286,8 @@ def _detail_context(township, matter, **forms):
         township=township, matter=matter, events=events, revisits=revisits, names=names,
         today=_today(), allowed_next={s.value for s in ops.TRANSITIONS[State(matter.state)]},
         rule=ops.channel_rule(township, matter.channel),
-        assign=assign, reply=forms.get("reply") or ReplyForm(formdata=None),
+        assign=assign, reply=forms.get("reply") or ReplyForm(
+            formdata=None, public_text=picked_reply(township, request.args.get("reply_template"))),
         reason=forms.get("reason") or ReasonForm(formdata=None),
         end=forms.get("end") or EndForm(formdata=None),
         rating=forms.get("rating") or StaffRatingForm(formdata=None),

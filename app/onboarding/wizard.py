@@ -25,6 +25,7 @@ from app.service_models import REGISTRY, SettingsError, parse_settings
 from app.townships.models import Township
 from app.townships.operations import SLUG_RE
 from app.townships.profiles import ProfileError, load_profile
+from app.validation import phone_error
 
 STEPS = ("place", "villages", "admin", "centres", "services", "review")
 DEFAULT_CENTRES = ("经济发展服务中心", "社会事务服务中心", "综治信访服务中心")
@@ -158,8 +159,8 @@ def save_admin(draft: OnboardingDraft, form, owner) -> dict[str, str]:
         errors["username"] = "用户名须为 3–60 位字母、数字、下划线、点或连字符。"
     elif admin["username"] != owner.username and find_user(admin["username"]) is not None:
         errors["username"] = "该用户名已被使用；若是您本人，请填写您自己的用户名。"
-    if admin["phone"] and not re.fullmatch(r"1[3-9]\d{9}", admin["phone"]):
-        errors["phone"] = "请填写 11 位手机号码。"
+    if phone_error(admin["phone"]):
+        errors["phone"] = phone_error(admin["phone"])
     return errors
 
 

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.validation import Phone
+
 
 class TownshipForm(FlaskForm):
     name = StringField(_l("乡镇（街道）名称"), validators=[DataRequired(), Length(max=80)])
@@ -23,5 +25,4 @@ class TownshipForm(FlaskForm):
 class InviteAdminForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=60)])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
-    phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$",
-                                                                   message=_l("请填写11位手机号"))])
+    phone = StringField(_l("手机号"), validators=[Optional(), Phone()])

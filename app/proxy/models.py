@@ -21,12 +21,17 @@ from app.models import (
 
 
 class Holder(LabelledEnum):
-    """Where a document is: the four hand-overs of an errand move it along this list."""
+    """Where a document is: the four hand-overs of an errand move it along this list; a document
+    may instead end kept by the office (who keeps it and why) or used up (photos for the new card).
+    A document the office issued (the new card) starts with the assistant and ends, signed for,
+    with the resident."""
 
     ASSISTANT = "assistant"  # received from the resident
     CENTRE = "centre"  # handed to the centre
     RETURNED_TO_ASSISTANT = "back"  # the centre gave it back
     RESIDENT = "resident"  # returned to its owner, who confirmed
+    KEPT = "kept"  # kept by the office (holder_name: who; note: why)
+    USED = "used"  # used up in the handling (photos stuck on the new card, a form filed)
 
     @classmethod
     def labels(cls) -> dict[str, str]:
@@ -37,7 +42,12 @@ class Holder(LabelledEnum):
             "centre": _("在中心"),
             "back": _("已退回代办员"),
             "resident": _("已归还群众"),
+            "kept": _("乡镇留存"),
+            "used": _("办理中已用掉"),
         }
+
+
+FINAL_HOLDERS = frozenset({Holder.RESIDENT, Holder.KEPT, Holder.USED})
 
 
 class Errand(TenantScoped, Timestamped, db.Model):
@@ -84,3 +94,14 @@ class ErrandDocument(TenantScoped, Timestamped, db.Model):
     # The person holding it now (the assistant, or who received it at the centre).
     holder_name: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A document the office issued for the resident (the new card), not one taken from them.
+    issued: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Why the office keeps it, or what it was used for.
+    note: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    # Who signed for it when it was handed back (the resident, or the family member who took it).
+    signed_by: Mapped[str | None] = mapped_column(String(40))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_final(self) -> bool:
+        return Holder(self.holder) in FINAL_HOLDERS

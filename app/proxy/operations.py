@@ -16,7 +16,7 @@ from app.matters import operations as matters
 from app.matters.models import OPEN_STATES, Matter, State
 from app.matters.operations import CLOSE_GUARDS, TransitionError, close_refusal
 from app.models import utcnow
-from app.proxy.models import Errand, ErrandDocument, Holder
+from app.proxy.models import FINAL_HOLDERS, Errand, ErrandDocument, Holder
 
 
 @dataclass
@@ -34,8 +34,10 @@ def _errand_of(matter: Matter) -> Errand | None:
 
 
 def originals_out(errand: Errand) -> list[ErrandDocument]:
-    """Original documents not yet back with the resident."""
-    return [d for d in errand.documents if d.is_original and d.holder != Holder.RESIDENT]
+    """Originals (and documents the office issued) that have not reached their end: back with
+    the resident, kept by the office, or used up."""
+    return [d for d in errand.documents
+            if (d.is_original or d.issued) and Holder(d.holder) not in FINAL_HOLDERS]
 
 
 def _originals_guard(matter: Matter) -> str | None:
@@ -88,14 +90,16 @@ def open_errand(township, actor, *, item, resident, documents: list[DocumentIn],
 
 
 def _describe(d) -> str:
-    kind = "原件" if d.is_original else "复印件"
+    kind = "新发" if getattr(d, "issued", False) else ("原件" if d.is_original else "复印件")
     return f"{d.name}（{kind}{d.copies}份）"
 
 
 def _move(errand: Errand, actor, *, source: set[Holder], to: Holder, holder_name: str,
-          step: str, **data) -> list[ErrandDocument]:
+          step: str, allow_none: bool = False, **data) -> list[ErrandDocument]:
     moved = [d for d in errand.documents if Holder(d.holder) in source]
     if not moved:
+        if allow_none:
+            return []
         raise TransitionError("没有可交接的材料。")
     now = utcnow()
     for d in moved:
@@ -121,24 +125,107 @@ def hand_to_centre(errand: Errand, actor, *, received_by: str) -> list[ErrandDoc
 
 
 def return_to_assistant(errand: Errand, actor, *, result: str) -> list[ErrandDocument]:
-    """The centre finished: documents go back to the assistant, and the result is the reply."""
+    """The centre finished: documents go back to the assistant, and the result is the reply.
+    With every document kept or used up by the office there is nothing to hand back, and the
+    reply is still given."""
     if not result.strip():
         raise TransitionError("请填写办理结果。")
+    at_centre = any(Holder(d.holder) == Holder.CENTRE for d in errand.documents)
+    if not at_centre and State(errand.matter.state) in (State.RECEIVED,):
+        raise TransitionError("材料还没有交到中心。")
     moved = _move(errand, actor, source={Holder.CENTRE}, to=Holder.RETURNED_TO_ASSISTANT,
-                  holder_name=errand.assistant.name, step="returned_to_assistant")
+                  holder_name=errand.assistant.name, step="returned_to_assistant",
+                  allow_none=True)
     if State(errand.matter.state) in OPEN_STATES:
         matters.reply(errand.matter, actor, public_text=result)
     return moved
 
 
-def return_to_resident(errand: Errand, actor, *, confirmed: bool) -> list[ErrandDocument]:
-    """The assistant gives the documents back; the resident confirms having them."""
+def return_to_resident(errand: Errand, actor, *, confirmed: bool,
+                       signed_by: str = "") -> list[ErrandDocument]:
+    """The assistant gives the documents (and anything the office issued) back; the resident, or
+    the family member named in `signed_by`, confirms having them and signs for them."""
     if not confirmed:
         raise TransitionError("须经群众当面确认收回材料。")
-    resident_name = errand.matter.contact_name or "群众"
-    return _move(errand, actor, source={Holder.ASSISTANT, Holder.RETURNED_TO_ASSISTANT},
-                 to=Holder.RESIDENT, holder_name=resident_name, step="returned_to_resident",
-                 confirmed=True)
+    signer = (signed_by or "").strip() or errand.matter.contact_name or "群众"
+    moved = _move(errand, actor, source={Holder.ASSISTANT, Holder.RETURNED_TO_ASSISTANT},
+                  to=Holder.RESIDENT, holder_name=signer, step="returned_to_resident",
+                  confirmed=True, signed_by=signer)
+    now = utcnow()
+    for d in moved:
+        d.signed_by, d.signed_at = signer, now
+    return moved
+
+
+def _document(errand: Errand, document_id) -> ErrandDocument:
+    for d in errand.documents:
+        if str(d.id) == str(document_id):
+            return d
+    raise TransitionError("没有这件材料。")
+
+
+def keep_document(errand: Errand, actor, document_id, *, kept_by: str,
+                  reason: str) -> ErrandDocument:
+    """The office keeps a document (an original invoice filed with the claim): who keeps it and
+    why are recorded, and it no longer holds up the close-out."""
+    d = _document(errand, document_id)
+    kept_by, reason = kept_by.strip(), reason.strip()
+    if d.is_final:
+        raise TransitionError("这件材料的去向已登记。")
+    if not kept_by:
+        raise TransitionError("请填写留存人（哪个部门、谁保管）。")
+    if not reason:
+        raise TransitionError("请填写留存原因。")
+    d.holder, d.holder_name, d.note, d.moved_at = Holder.KEPT.value, kept_by, reason, utcnow()
+    matters._record(errand.matter, "custody", actor, step="kept_by_office", holder=kept_by,
+                    reason=reason, documents=[_describe(d)])
+    return d
+
+
+def use_up_document(errand: Errand, actor, document_id, *, reason: str = "") -> ErrandDocument:
+    """A document used up in the handling (photos stuck on the new card, a form filed)."""
+    d = _document(errand, document_id)
+    if d.is_final:
+        raise TransitionError("这件材料的去向已登记。")
+    d.holder, d.note, d.moved_at = Holder.USED.value, reason.strip(), utcnow()
+    matters._record(errand.matter, "custody", actor, step="used_up", holder=d.holder_name,
+                    reason=d.note, documents=[_describe(d)])
+    return d
+
+
+def issue_document(errand: Errand, actor, *, name: str, issued_by: str = "",
+                   copies: int = 1) -> ErrandDocument:
+    """The office issued a document for the resident (the new social-security card): it goes to
+    the assistant, who hands it over; the resident signs for it like for their originals."""
+    name = name.strip()
+    if not name:
+        raise TransitionError("请填写新发证件的名称。")
+    if State(errand.matter.state) not in (*OPEN_STATES, State.REPLIED):
+        raise TransitionError("事项已不在办理中。")
+    position = max((d.position for d in errand.documents), default=-1) + 1
+    d = ErrandDocument(township_id=errand.township_id, errand_id=errand.id, position=position,
+                       name=name[:60], is_original=True, issued=True, copies=max(1, copies),
+                       holder=Holder.RETURNED_TO_ASSISTANT.value,
+                       holder_name=errand.assistant.name, moved_at=utcnow(),
+                       note=issued_by.strip()[:200])
+    db.session.add(d)
+    db.session.flush()
+    matters._record(errand.matter, "custody", actor, step="issued", holder=errand.assistant.name,
+                    issued_by=issued_by.strip(), documents=[_describe(d)])
+    db.session.expire(errand, ["documents"])
+    return d
+
+
+def custody_of(errand: Errand) -> list[dict]:
+    """Each document's present end, in plain terms, for the resident's tracking page: what it is,
+    where it is, who keeps it and why, who signed for it and when."""
+    rows = []
+    for d in errand.documents:
+        rows.append({"name": d.name, "kind": "issued" if d.issued else (
+            "original" if d.is_original else "copy"), "copies": d.copies, "holder": d.holder,
+            "holder_name": d.holder_name, "note": d.note, "signed_by": d.signed_by,
+            "signed_at": d.signed_at, "moved_at": d.moved_at})
+    return rows
 
 
 def close_errand(errand: Errand, actor, township=None):

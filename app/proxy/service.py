@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.service_models import NavEntry, ServiceModel, add_overview_page, register, setting
-from app.service_tiles import open_matters_tile
+from app.service_models import NavEntry, ServiceModel, Tile, add_overview_page, register, setting
 from app.tenancy import TenantBlueprint
 
 bp = TenantBlueprint("proxy", __name__, url_prefix="/proxy", service_model="proxy")
@@ -26,6 +25,19 @@ class ProxySettings:
 add_overview_page(bp, "proxy")
 
 
+def _errand_tiles(township) -> list[Tile]:
+    """The dashboard tile: open errands, leading to the errands (not the ledger)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.matters.models import OPEN_STATES, Matter
+
+    count = db.session.scalar(select(func.count()).select_from(Matter).where(
+        Matter.township_id == township.id, Matter.channel == "proxy",
+        Matter.state.in_([s.value for s in OPEN_STATES])))
+    return [Tile(label=_l("代办在办事项"), value=str(count or 0), endpoint="proxy.errands")]
+
+
 MODEL = register(
     ServiceModel(
         key="proxy",
@@ -34,7 +46,7 @@ MODEL = register(
         blueprint=bp,
         settings_class=ProxySettings,
         nav=(NavEntry(_l("村级代办"), "proxy.errands"),),
-        tiles=open_matters_tile(_l("代办在办事项"), "proxy"),
+        tiles=lambda township: _errand_tiles(township),
     )
 )
 

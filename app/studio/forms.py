@@ -17,8 +17,9 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from app.matters.forms import publicity_field
 from app.matters.models import Rating
 from app.studio.models import HolidayRule, MemberKind, ReceptionChannel, RepLevel
+from app.validation import Phone
 
-MOBILE = Regexp(r"^(1[3-9]\d{9})?$", message=_l("请填写 11 位手机号码。"))
+MOBILE = Phone()  # mobile or landline with area code (app.validation)
 
 
 class StudioForm(FlaskForm):

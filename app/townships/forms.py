@@ -15,7 +15,9 @@ from wtforms import (
     StringField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.validation import Phone
 
 
 def service_form(model) -> type[FlaskForm]:
@@ -59,8 +61,7 @@ class StaffForm(FlaskForm):
 
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(min=3, max=60)])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=40)])
-    phone = StringField(_l("手机号"), validators=[Optional(), Regexp(r"^1\d{10}$",
-                                                                   message=_l("请填写11位手机号"))])
+    phone = StringField(_l("手机号"), validators=[Optional(), Phone()])
     post = StringField(_l("职务"), validators=[Optional(), Length(max=60)])
     badge_no = StringField(_l("工号"), validators=[Optional(), Length(max=20)])
     roles = MultiCheckboxField(_l("角色"), validators=[DataRequired(_l("请至少选择一个角色"))])

@@ -174,3 +174,92 @@ def test_sweep_reminds_the_assistant_once_about_originals_still_out(town):
     assert "2 件原件" in note.message
     ops.return_to_resident(errand, assistant, confirmed=True)
     assert sweep(t, today + timedelta(days=1)) == 0
+
+
+def test_custody_per_document_kept_used_issued_and_signed_for(town):
+    """A lost social-security card: the ID original goes back, the photos are used up, the
+    original invoice stays with the office (who, why), the new card is issued and signed for."""
+    t, assistant, *_ = town
+    errand = _open(town, [ops.DocumentIn("身份证"), ops.DocumentIn("照片", True, 2),
+                          ops.DocumentIn("医疗发票原件")])
+    ops.hand_to_centre(errand, assistant, received_by="窗口张芳")
+    ident, photos, invoice = errand.documents
+    with pytest.raises(matters.TransitionError, match="原因"):
+        ops.keep_document(errand, assistant, invoice.id, kept_by="社会事务中心 张芳", reason="")
+    ops.keep_document(errand, assistant, invoice.id, kept_by="社会事务中心 张芳",
+                      reason="报销存档")
+    ops.use_up_document(errand, assistant, photos.id, reason="制新卡")
+    with pytest.raises(matters.TransitionError, match="已登记"):
+        ops.use_up_document(errand, assistant, invoice.id)
+    ops.return_to_assistant(errand, assistant, result="新卡已制好")
+    card = ops.issue_document(errand, assistant, name="新社会保障卡", issued_by="县人社局")
+    assert card.issued and card.holder == Holder.RETURNED_TO_ASSISTANT
+    # The card and the ID card are out: no close-out yet.
+    assert "新社会保障卡" in ops.close_refusal(errand.matter)
+    ops.return_to_resident(errand, assistant, confirmed=True, signed_by="王小明")
+    db.session.expire(errand, ["documents"])
+    by_name = {d.name: d for d in errand.documents}
+    assert by_name["医疗发票原件"].holder == Holder.KEPT
+    assert by_name["医疗发票原件"].holder_name == "社会事务中心 张芳"
+    assert by_name["医疗发票原件"].note == "报销存档"
+    assert by_name["照片"].holder == Holder.USED
+    assert by_name["新社会保障卡"].holder == Holder.RESIDENT
+    assert by_name["新社会保障卡"].signed_by == "王小明" and by_name["新社会保障卡"].signed_at
+    assert by_name["身份证"].signed_by == "王小明"
+    assert ops.close_refusal(errand.matter) is None
+    ops.close_errand(errand, assistant, t)
+    steps = [e.data["step"] for e in db.session.scalars(
+        select(MatterEvent).where(MatterEvent.matter_id == errand.matter_id,
+                                  MatterEvent.kind == "custody").order_by(MatterEvent.seq))]
+    assert steps == ["received_from_resident", "handed_to_centre", "kept_by_office", "used_up",
+                     "returned_to_assistant", "issued", "returned_to_resident"]
+
+
+def test_tracking_page_says_where_each_document_ended(app, world, client):
+    town = world.a
+    assistant = town.users[Role.VILLAGE_ASSISTANT]
+    login(client, assistant)
+    slug = town.township.slug
+    with app.app_context():
+        bind_township(db.session, town.township.id)
+        errand = db.session.get(Errand, (town.township.id, town.objects.errand.id))
+        number, tail = errand.matter.number, errand.matter.contact_phone_tail
+        db.session.rollback()
+    url = f"/t/{slug}/proxy/errands/{town.objects.errand.id}"
+    page = client.get(url)
+    h = csrf_headers(page.text)
+    client.post(url + "/centre", data={"centre-received_by": "张芳"}, headers=h)
+    with app.app_context():
+        bind_township(db.session, town.township.id)
+        doc_id = db.session.get(Errand, (town.township.id, town.objects.errand.id)).documents[0].id
+    prefix = f"doc-{doc_id.hex[:8]}"
+    refused = client.post(f"{url}/documents/{doc_id}",
+                          data={f"{prefix}-outcome": "kept", f"{prefix}-kept_by": "张芳"},
+                          headers=h)
+    assert refused.status_code == 422 and "请填写留存原因" in refused.text
+    kept = client.post(f"{url}/documents/{doc_id}",
+                       data={f"{prefix}-outcome": "kept", f"{prefix}-kept_by": "社会事务中心张芳",
+                             f"{prefix}-reason": "原件存档"}, headers=h)
+    assert kept.status_code == 302
+    assert client.post(f"{url}/issue", data={"issue-name": ""}, headers=h).status_code == 422
+    assert client.post(f"{url}/back", data={"back-result": "已办好"}, headers=h).status_code == 302
+    assert client.post(f"{url}/issue", data={"issue-name": "新社会保障卡"},
+                       headers=h).status_code == 302
+    client.post(url + "/resident", data={"resident-confirmed": "y",
+                                         "resident-signed_by": "王小明"}, headers=h)
+    detail = client.get(url).text
+    assert "乡镇留存" in detail and "王小明" in detail and "新发证件" in detail
+    timeline = detail[detail.index('class="timeline"'):]
+    for raw in ("in_progress", "custody", "kept_by_office", "issued", "returned_to_resident"):
+        assert raw not in timeline
+    resident = app.test_client()  # signed out, on the resident's phone
+    track = resident.get(f"/t/{slug}/track")
+    tracked = resident.post(f"/t/{slug}/track", data={
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                track.text).group(1),
+        "number": number, "phone_tail": tail})
+    assert tracked.status_code == 200
+    docs = tracked.text[tracked.text.index('id="documents"'):]
+    assert "身份证" in docs and "由乡镇留存" in docs and "原件存档" in docs
+    assert "新社会保障卡" in docs and "已交给您" in docs and "王**" in docs
+    assert "王小明" not in tracked.text
