@@ -457,6 +457,7 @@ EVENT_LABELS = {
     "revisit_scheduled": _l("安排回访"), "revisited": _l("回访"), "custody": _l("材料交接"),
     "transferred": _l("转交其他中心"), "materials": _l("补齐材料"),
     "handed_over": _l("联户干部交接"),
+    "handed_back": _l("上级退回"), "county_dispatched": _l("县级分派部门"),
 }
 ACTOR_LABELS = {"resident": _l("群众"), "system": _l("系统"), "juror": _l("评审")}
 

@@ -1,0 +1,41 @@
+"""County pages: each world township belongs to its own county (county A holds township A, county
+B holds township B), with a department, a person in each county role and an escalated matter."""
+
+from app.counties import operations as county_ops
+from app.counties.models import CountyRole
+
+
+def extend(town):
+    from app.accounts.models import Role
+    from app.extensions import db
+    from app.matters import operations as ledger
+    from tests import factories
+
+    t = town.township
+    n = "1" if t.slug == "alpha" else "2"
+    county = county_ops.create_county(code=f"37132{n}", name=f"测试县{n}",
+                                      slug=f"county-{t.slug}")
+    county_ops.attach_township(county, t, None)
+    department = county_ops.add_department(county, "民政局")
+    town.objects.county = county
+    town.objects.department = department
+    town.objects.county_users = {}
+    for role in CountyRole:
+        user = factories.create_user(username=f"{t.slug}-{role.value}", name=f"{t.slug}-{role}")
+        county_ops.grant_county_role(county, user, role,
+                                     department if role == CountyRole.DEPARTMENT_STAFF else None)
+        town.objects.county_users[role] = user
+    matter = factories.matter(t, title="河道清淤", actor=town.users[Role.TOWNSHIP_ADMIN])
+    ledger.assign(matter, town.users[Role.TOWNSHIP_ADMIN], assignee=town.users[Role.LEADER])
+    town.objects.escalation = county_ops.escalate_to_county(
+        matter, town.users[Role.TOWNSHIP_ADMIN], reason="需县民政局核定", department=department)
+    town.objects.escalated_matter = matter
+    db.session.flush()
+
+
+PARAMS = {
+    "county_slug": lambda town: town.objects.county.slug,
+    "county_id": lambda town: town.objects.county.id,
+    "department_id": lambda town: town.objects.department.id,
+    "escalation_id": lambda town: town.objects.escalation.id,
+}
