@@ -189,7 +189,7 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
         g = groups["evaluation"]
         satisfied = case((Evaluation.rating.in_([x.value for x in SATISFIED_RATINGS]), 1),
                          else_=0)
-        query = select(*g, func.count(), func.sum(satisfied)).where(
+        query = select(*g, func.count(), func.sum(satisfied)).select_from(Evaluation).where(
             Evaluation.township_id.in_(ids), Evaluation.created_at >= lo,
             Evaluation.created_at < hi)
         if by == "village":
@@ -218,7 +218,7 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
                 r.covered += int(covered or 0)
 
         g = groups["visit"]
-        query = select(*g, func.count()).where(Visit.township_id.in_(ids),
+        query = select(*g, func.count()).select_from(Visit).where(Visit.township_id.in_(ids),
                                                Visit.visited_on >= start, Visit.visited_on < end)
         if by == "village":
             query = query.join(Household, (Household.township_id == Visit.township_id)
@@ -313,3 +313,62 @@ def households_query(township_ids, figure: str, *, township_id=None, village_id=
     return query.order_by(Household.township_id, Household.village_id, Household.address)
 
 
+
+
+@dataclass
+class DepartmentRow:
+    department_id: object
+    escalated: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+    returned: int = 0
+    overdue: int = 0
+    rated: int = 0
+    happy: int = 0
+
+    @property
+    def on_time_rate(self) -> Figure:
+        return Figure(self.answered_on_time, self.escalated)
+
+    @property
+    def satisfaction_rate(self) -> Figure:
+        return Figure(self.happy, self.rated)
+
+
+def department_figures(county_id, township_ids, start: date, end: date, today: date,
+                       zone: str = "Asia/Shanghai") -> dict[object, DepartmentRow]:
+    """Per department: matters escalated to it in the period, answered (on time by the county's
+    deadline), handed back, still open past the deadline, and the residents' ratings of the
+    matters it answered (the same ratings count for the township)."""
+    lo, hi = utc_bounds(zone, start, end)
+    ids = list(township_ids)
+    out: dict[object, DepartmentRow] = {}
+    if not ids:
+        return out
+    e = CountyEscalation
+    open_states = ("waiting", "open")
+    for dept, n, answered, on_time, returned, late in db.session.execute(
+            select(e.department_id, func.count(),
+                   func.sum(case((e.state == "replied", 1), else_=0)),
+                   func.sum(case(((e.state == "replied")
+                                  & (local_date(e.answered_at, zone) <= e.due_on), 1), else_=0)),
+                   func.sum(case((e.state == "returned", 1), else_=0)),
+                   func.sum(case((e.state.in_(open_states) & (e.due_on < today), 1), else_=0)))
+            .where(e.county_id == county_id, e.township_id.in_(ids), e.escalated_at >= lo,
+                   e.escalated_at < hi)
+            .group_by(e.department_id), execution_options={"all_townships": True}):
+        out[dept] = DepartmentRow(dept, n, int(answered or 0), int(on_time or 0),
+                                  int(returned or 0), int(late or 0))
+    satisfied = case((Evaluation.rating.in_([x.value for x in SATISFIED_RATINGS]), 1), else_=0)
+    for dept, n, happy in db.session.execute(
+            select(e.department_id, func.count(), func.sum(satisfied))
+            .join(Evaluation, (Evaluation.township_id == e.township_id)
+                  & (Evaluation.matter_id == e.matter_id))
+            .where(e.county_id == county_id, e.township_id.in_(ids), e.state == "replied",
+                   Evaluation.created_at >= e.answered_at,
+                   Evaluation.created_at >= lo, Evaluation.created_at < hi)
+            .group_by(e.department_id), execution_options={"all_townships": True}):
+        row = out.setdefault(dept, DepartmentRow(dept))
+        row.rated += n
+        row.happy += int(happy or 0)
+    return out

@@ -79,7 +79,25 @@ QUEUE_ROLES = (*LEADERS, CountyRole.DEPARTMENT_STAFF)
 @bp.app_context_processor
 def _county_helpers():
     return {"has_county_role": has_county_role, "CountyRole": CountyRole,
-            "county_role_label": lambda role: CountyRole(role).label}
+            "county_role_label": lambda role: CountyRole(role).label,
+            "county_rank": county_rank}
+
+
+def county_rank(township, start, last_day):
+    """(county, rank, of how many) of a township among its county's, for the days
+    [start, last_day]; None when the township has no county. Its own rank only: a township does
+    not see the other townships' figures."""
+    from datetime import timedelta
+
+    from app.counties import figures
+
+    if township is None or township.county_id is None:
+        return None
+    county = db.session.get(County, township.county_id)
+    ids = county.township_ids()
+    rank, total = figures.rank_of(township.id, ids, start, last_day + timedelta(days=1),
+                                  _today())
+    return county, rank, total
 
 
 def _today():
@@ -479,9 +497,12 @@ def dashboard():
     ids = scope.township_ids(county)
     rows = figures.ranked(figures.figures(ids, start, end, _today(), by=by))
     names = _names(county, by, rows)
+    departments = figures.department_figures(county.id, ids, start, end, _today())
+    department_names = {d.id: d.name for d in county.departments}
     return render_template("counties/dashboard.html", county=county, rows=rows, names=names,
                            by=by, kind=kind, day=day, start=start, end=end,
-                           periods=PERIOD_LABELS)
+                           periods=PERIOD_LABELS, departments=departments,
+                           department_names=department_names)
 
 
 def _names(county, by, rows) -> dict:

@@ -79,6 +79,17 @@ def test_township_escalates_and_the_department_answers(app, world, client):
         # The resident rates as for any reply; the rating is the township's and the county's.
         ledger.evaluate(m, rating="satisfied", source="resident_link")
         db.session.commit()
+        from app.counties.figures import department_figures, figures
+
+        bind_township(db.session, None)
+        today = ledger.local_today(a.township)
+        start, end = today.replace(day=1), today + timedelta(days=1)
+        dept = department_figures(a.objects.county.id, [a.township.id], start, end, today)[
+            a.objects.department.id]
+        assert (dept.escalated, dept.answered, dept.answered_on_time) == (2, 1, 1)
+        assert (dept.rated, dept.happy) == (1, 1)
+        township = figures([a.township.id], start, end, today)[a.township.id]
+        assert (township.rated, township.happy, township.escalated) == (1, 1, 2)
     login(client, a.users[Role.LEADER])
     detail = client.get(f"/t/alpha/matters/{matter_id}").get_data(True)
     assert "已按政策纳入低保" in detail
