@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
@@ -62,3 +63,22 @@ class SettingsForm(FlaskForm):
         DataRequired(), Regexp(r"^\d{1,2}$", message=_l("1–99 个工作日"))])
     households_per_cadre = StringField(_l("每名联户干部联系户数"), validators=[
         DataRequired(), Regexp(r"^\d{1,3}$", message=_l("请填写数字"))])
+
+
+class LinkForm(FlaskForm):
+    cadre = SelectField(_l("县直联户干部"), validators=[DataRequired()])
+    township = SelectField(_l("乡镇"), validators=[DataRequired()])
+    head_name = StringField(_l("户主姓名"), validators=[DataRequired(), Length(max=40)])
+    address = StringField(_l("地址"), validators=[Optional(), Length(max=200)],
+                          description=_l("同名户主时填写"))
+
+
+class SheetForm(FlaskForm):
+    sheet = FileField(_l("表格（.xlsx）"), validators=[FileRequired()],
+                      description=_l("列：干部用户名、乡镇（名称或区划代码）、户主姓名、地址"))
+
+
+class VisitForm(FlaskForm):
+    visited_on = DateField(_l("走访日期"), validators=[DataRequired()])
+    method = SelectField(_l("方式"), validators=[DataRequired()])
+    notes = TextAreaField(_l("民情日记"), validators=[Optional(), Length(max=4000)])

@@ -584,6 +584,111 @@ def coverage():
     return render_template("counties/coverage.html", county=county, data=data)
 
 
+# ---------------------------------------------------------------- county cadres (双覆盖)
+
+@county_bp.route("/cadres", methods=["GET", "POST"])
+@county_staff(CountyRole.COUNTY_ADMIN)
+def cadres():
+    """The county's cadres and their households in each township; link one, or many from a
+    sheet."""
+    from app.counties import cadres as links
+    from app.counties.forms import LinkForm, SheetForm
+
+    county = scope.current_county()
+    form, sheet = LinkForm(), SheetForm(prefix="sheet")
+    people = links.county_cadres(county)
+    towns = scope.townships(county)
+    form.cadre.choices = [(str(u.id), f"{u.name}（{u.username}）") for u in people]
+    form.township.choices = [(str(t.id), t.name) for t in towns]
+    result = None
+    if request.method == "POST" and "sheet-sheet" in request.files:
+        if sheet.validate_on_submit():
+            try:
+                result = links.link_from_sheet(county, sheet.sheet.data.stream, current_user)
+            except links.LinkError as exc:
+                sheet.sheet.errors.append(str(exc))
+            else:
+                db.session.commit()
+    elif form.validate_on_submit():
+        township = scope.county_township_or_404(form.township.data, county)
+        cadre = db.session.get(User, uuid.UUID(form.cadre.data))
+        try:
+            household = links.find_household(township, form.head_name.data,
+                                             form.address.data or "")
+            links.link_household(county, cadre, household, current_user)
+        except links.LinkError as exc:
+            form.head_name.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("已将该户联系干部设为%(name)s。", name=cadre.name), "success")
+            return redirect(url_for(".cadres"))
+    load = links.loads(county, scope.township_ids(county))
+    return render_template("counties/cadres.html", county=county, form=form, sheet=sheet,
+                           people=people, towns=towns, load=load, result=result), (
+        422 if form.errors or sheet.errors else 200)
+
+
+@county_bp.route("/my-households")
+@county_staff(CountyRole.COUNTY_CADRE)
+def my_households():
+    from app.counties import cadres as links
+
+    county = scope.current_county()
+    rows = links.households_of(county, current_user.id, scope.township_ids(county))
+    return render_template("counties/my_households.html", county=county, rows=rows)
+
+
+def _cadre_household_or_404(household_id):
+    from app.households.models import Household
+
+    county = scope.current_county()
+    household = scope.county_get_or_404(Household, household_id, county)
+    if not has_county_role(*LEADERS) and household.contact_cadre_id != current_user.id:
+        abort(404)  # a county cadre opens only the households they are linked to
+    return household
+
+
+@county_bp.route("/households/<uuid:county_household_id>", methods=["GET", "POST"])
+@county_staff(*LEADERS, CountyRole.COUNTY_CADRE)
+def household(county_household_id):
+    """A household of a township of the county, for its county contact cadre (who records
+    visits here, counted in that township's figures) and the county's leaders. Opening it is
+    recorded in the township's audit log."""
+    from app.counties.forms import VisitForm
+    from app.households.models import VisitMethod
+    from app.visits import operations as visits
+
+    county = scope.current_county()
+    row = _cadre_household_or_404(county_household_id)
+    township = db.session.get(Township, row.township_id)
+    form = VisitForm()
+    form.method.choices = [(m.value, m.label) for m in VisitMethod]
+    mine = row.contact_cadre_id == current_user.id
+    if request.method == "POST":
+        if not mine:
+            abort(403)
+        if form.validate_on_submit():
+            bind_township(db.session, row.township_id)
+            try:
+                visits.record_visit(township, current_user, household=row,
+                                    visited_on=form.visited_on.data, method=form.method.data,
+                                    notes=form.notes.data or "")
+            except TransitionError as exc:
+                form.visited_on.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("已记录走访。"), "success")
+                return redirect(url_for(".household", county_household_id=row.id))
+    else:
+        scope.record_read(row, current_user, county, what=row.address or "")
+        db.session.commit()
+        form.visited_on.data = _today()
+    history = visits.visits_of(row, limit=10)
+    return render_template("counties/household.html", county=county, household=row,
+                           matter_township=township, form=form, mine=mine, history=history), (
+        422 if form.errors else 200)
+
+
 # ---------------------------------------------------------------- the township's side
 
 @township_bp.route("/matters/<uuid:matter_id>/escalate", methods=["GET", "POST"])

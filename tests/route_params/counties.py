@@ -30,6 +30,10 @@ def extend(town):
     town.objects.escalation = county_ops.escalate_to_county(
         matter, town.users[Role.TOWNSHIP_ADMIN], reason="需县民政局核定", department=department)
     town.objects.escalated_matter = matter
+    # A household whose contact cadre is the county cadre.
+    linked = factories.household(t, town.objects.village, head="赵联户", phone="13900001111")
+    linked.contact_cadre_id = town.objects.county_users[CountyRole.COUNTY_CADRE].id
+    town.objects.county_household = linked
     db.session.flush()
 
 
@@ -38,4 +42,5 @@ PARAMS = {
     "county_id": lambda town: town.objects.county.id,
     "department_id": lambda town: town.objects.department.id,
     "escalation_id": lambda town: town.objects.escalation.id,
+    "county_household_id": lambda town: town.objects.county_household.id,
 }
