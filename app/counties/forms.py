@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 
 class CountyForm(FlaskForm):
@@ -82,3 +82,19 @@ class VisitForm(FlaskForm):
     visited_on = DateField(_l("走访日期"), validators=[DataRequired()])
     method = SelectField(_l("方式"), validators=[DataRequired()])
     notes = TextAreaField(_l("民情日记"), validators=[Optional(), Length(max=4000)])
+
+
+class CountySpotCheckForm(FlaskForm):
+    start = DateField(_l("开始日期"), validators=[DataRequired()])
+    end = DateField(_l("结束日期（不含）"), validators=[DataRequired()])
+    size = IntegerField(_l("抽查条数"), validators=[DataRequired(), NumberRange(min=1, max=500)])
+
+
+class CallForm(FlaskForm):
+    confirmed = RadioField(_l("群众是否认可"), choices=[("yes", _l("认可")), ("no", _l("不认可"))],
+                           validators=[DataRequired()])
+    note = TextAreaField(_l("群众怎么说"), validators=[Optional(), Length(max=2000)])
+
+
+class ReportForm(FlaskForm):
+    quarter = SelectField(_l("季度"), validators=[DataRequired()])

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models import (
+    JSONDoc,
     LabelledEnum,
     TenantScoped,
     Timestamped,
@@ -214,3 +215,72 @@ class CountyEscalation(TenantScoped, Timestamped, db.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (EscalationState.WAITING, EscalationState.OPEN)
+
+
+# ---------------------------------------------------------------- spot-checks and reports
+
+class CountySpotCheck(db.Model):
+    """A county supervisor's sample across the county's townships (县级抽查).
+
+    The sample itself is the townships' own spot-checks (app.matters.spotchecks, one SpotCheck
+    per township drawn from), so the answers and mismatches count against each township and its
+    cadres exactly as the township's own checks do; this row groups them."""
+
+    __tablename__ = "county_spot_checks"
+    __table_args__ = (
+        ForeignKeyConstraint(["county_id"], ["counties.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["supervisor_id"], ["users.id"]),
+        Index("ix_county_spot_checks_county", "county_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    county_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    supervisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)  # exclusive
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    # [{"township_id": ..., "spot_check_id": ...}]: the townships' spot-checks of this sample.
+    parts: Mapped[list] = mapped_column(JSONDoc, default=list, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ReportState(LabelledEnum):
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    READY = "ready"
+    FAILED = "failed"
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        from flask_babel import gettext as _
+
+        return {"queued": _("排队中"), "rendering": _("生成中"), "ready": _("已生成"),
+                "failed": _("生成失败")}
+
+
+class CountyReport(db.Model):
+    """The quarterly county 民情地图 meeting report (县级民情地图工作例会), a PDF made by a job."""
+
+    __tablename__ = "county_reports"
+    __table_args__ = (
+        ForeignKeyConstraint(["county_id"], ["counties.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["requested_by_id"], ["users.id"]),
+        Index("ix_county_reports_county_quarter", "county_id", "quarter"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    county_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    quarter: Mapped[str] = mapped_column(String(7), nullable=False)  # "2026Q3"
+    state: Mapped[str] = mapped_column(String(10), default=ReportState.QUEUED, nullable=False)
+    progress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    progress_note: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def state_label(self) -> str:
+        return ReportState(self.state).label

@@ -689,6 +689,209 @@ def household(county_household_id):
         422 if form.errors else 200)
 
 
+# ---------------------------------------------------------------- spot-checks
+
+SUPERVISORS = (CountyRole.COUNTY_SUPERVISOR, CountyRole.COUNTY_ADMIN)
+
+
+@county_bp.route("/spot-checks", methods=["GET", "POST"])
+@county_staff(*LEADERS)
+def spot_checks():
+    from app.counties import spotchecks
+    from app.counties.forms import CountySpotCheckForm
+    from app.counties.models import CountySpotCheck
+
+    county = scope.current_county()
+    form = CountySpotCheckForm()
+    error = None
+    if request.method == "POST":
+        if not has_county_role(*SUPERVISORS):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                check = spotchecks.draw(county, current_user, scope.township_ids(county),
+                                        start=form.start.data, end=form.end.data,
+                                        size=form.size.data)
+            except TransitionError as exc:
+                db.session.rollback()
+                bind_township(db.session, None)
+                error = str(exc)
+            else:
+                db.session.commit()
+                return redirect(url_for(".spot_check", county_check_id=check.id))
+    elif not form.start.data:
+        from app.matters.rates import month_period
+
+        form.start.data, form.end.data = month_period(_today().replace(day=1) - _one_day())
+        form.size.data = 20
+    checks = db.session.scalars(select(CountySpotCheck).where(
+        CountySpotCheck.county_id == county.id).order_by(CountySpotCheck.created_at.desc())
+        .limit(20)).all()
+    return render_template("counties/spot_checks.html", county=county, form=form, error=error,
+                           checks=[(c, spotchecks.summary(c)) for c in checks]), (
+        422 if form.errors or error else 200)
+
+
+def _one_day():
+    from datetime import timedelta
+
+    return timedelta(days=1)
+
+
+def _county_check_or_404(county_check_id):
+    from app.counties.models import CountySpotCheck
+
+    county = scope.current_county()
+    check = db.session.get(CountySpotCheck, county_check_id)
+    if check is None or check.county_id != county.id:
+        abort(404)
+    return check
+
+
+@county_bp.route("/spot-checks/<uuid:county_check_id>")
+@county_staff(*LEADERS)
+def spot_check(county_check_id):
+    from app.counties import spotchecks
+
+    county = scope.current_county()
+    check = _county_check_or_404(county_check_id)
+    rows = spotchecks.items(check)
+    subjects = _subjects(rows)
+    return render_template("counties/spot_check.html", county=county, check=check, rows=rows,
+                           subjects=subjects, summary=spotchecks.summary(check))
+
+
+def _subjects(rows) -> dict:
+    """{item id: (label, phone)} for the sampled matters and visits."""
+    from app.households.models import Household, Visit
+
+    out = {}
+    for item, _township in rows:
+        if item.matter_id:
+            m = db.session.get(Matter, (item.township_id, item.matter_id))
+            out[item.id] = (f"{m.number} {m.title}", m.contact_phone, m) if m else ("", "", None)
+        elif item.visit_id:
+            v = db.session.get(Visit, (item.township_id, item.visit_id))
+            h = db.session.get(Household, (item.township_id, v.household_id)) if v else None
+            out[item.id] = (f"{_('走访')} {v.visited_on if v else ''} {h.address if h else ''}",
+                            h.phone if h else "", h)
+    return out
+
+
+@county_bp.route("/spot-checks/<uuid:county_check_id>/items/<uuid:spot_item_id>",
+                 methods=["GET", "POST"])
+@county_staff(*SUPERVISORS)
+def spot_check_item(county_check_id, spot_item_id):
+    """Calling one resident: the number is shown here (and the opening recorded in the
+    township's audit log), the answer recorded on the township's own spot-check item."""
+    from app.counties import spotchecks
+    from app.counties.forms import CallForm
+
+    county = scope.current_county()
+    check = _county_check_or_404(county_check_id)
+    item = spotchecks.item_of(check, spot_item_id)
+    if item is None:
+        abort(404)
+    township = db.session.get(Township, item.township_id)
+    label, phone, subject = _subjects([(item, township)]).get(item.id, ("", "", None))
+    form = CallForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            spotchecks.record_call(item, current_user, confirmed=form.confirmed.data == "yes",
+                                   note=form.note.data or "")
+        except TransitionError as exc:
+            db.session.rollback()
+            bind_township(db.session, None)
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("已记录。"), "success")
+            return redirect(url_for(".spot_check", county_check_id=check.id))
+    elif request.method == "GET" and subject is not None:
+        scope.record_read(subject, current_user, county, what=_("县级抽查回访"))
+        db.session.commit()
+    return render_template("counties/spot_check_item.html", county=county, check=check,
+                           item=item, township=None, item_township=township, label=label,
+                           phone=phone, form=form, error=error), (
+        422 if form.errors or error else 200)
+
+
+# ---------------------------------------------------------------- the quarterly report
+
+@county_bp.route("/reports", methods=["GET", "POST"])
+@county_staff(*LEADERS)
+def reports():
+    from app.counties import jobs as county_jobs
+    from app.counties import report
+    from app.counties.forms import ReportForm
+    from app.counties.models import CountyReport
+
+    county = scope.current_county()
+    form = ReportForm()
+    current = report.quarter_key(_today())
+    choices, key = [], current
+    for _i in range(6):
+        choices.append((key, key))
+        key = report.previous_quarter(key)
+    form.quarter.choices = choices
+    if not form.is_submitted():
+        form.quarter.data = report.last_quarter(_today())
+    error = None
+    if form.validate_on_submit():
+        try:
+            row = county_jobs.request_report(county, form.quarter.data, current_user)
+        except TransitionError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()  # the job is handed over after this request (app.jobs)
+            return redirect(url_for(".report", report_id=row.id))
+    rows = db.session.scalars(select(CountyReport).where(CountyReport.county_id == county.id)
+                              .order_by(CountyReport.created_at.desc()).limit(20)).all()
+    return render_template("counties/reports.html", county=county, form=form, rows=rows,
+                           error=error), (422 if form.errors or error else 200)
+
+
+def _report_or_404(report_id):
+    from app.counties.models import CountyReport
+
+    row = db.session.get(CountyReport, report_id)
+    if row is None or row.county_id != scope.current_county().id:
+        abort(404)
+    return row
+
+
+@county_bp.route("/reports/<uuid:report_id>")
+@county_staff(*LEADERS)
+def report(report_id):
+    """The report's progress; the fragment re-renders itself (htmx) until the PDF is made."""
+    row = _report_or_404(report_id)
+    template = "counties/_report_status.html" if request.headers.get("HX-Request") \
+        else "counties/report.html"
+    return render_template(template, county=scope.current_county(), row=row)
+
+
+@county_bp.route("/reports/<uuid:report_id>/download")
+@county_staff(*LEADERS)
+def report_download(report_id):
+    import io
+
+    from flask import send_file
+
+    from app.notices.storage import storage
+
+    row = _report_or_404(report_id)
+    if row.state != "ready" or not row.storage_key:
+        abort(404)
+    try:
+        data = storage().get(row.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    name = f"{scope.current_county().name}-{row.quarter}-民情地图工作例会.pdf"
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
+                     as_attachment=request.args.get("inline") != "1")
+
+
 # ---------------------------------------------------------------- the township's side
 
 @township_bp.route("/matters/<uuid:matter_id>/escalate", methods=["GET", "POST"])

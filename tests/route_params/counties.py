@@ -35,6 +35,35 @@ def extend(town):
     linked.contact_cadre_id = town.objects.county_users[CountyRole.COUNTY_CADRE].id
     town.objects.county_household = linked
     db.session.flush()
+    _spot_check_and_report(town, county)
+
+
+def _spot_check_and_report(town, county):
+    from datetime import date
+
+    from app.counties.models import CountyReport, CountySpotCheck
+    from app.extensions import db
+    from app.matters.models import SpotCheck, SpotCheckItem
+    from app.notices.storage import storage
+
+    supervisor = town.objects.county_users[CountyRole.COUNTY_SUPERVISOR]
+    part = SpotCheck(township_id=town.township.id, supervisor_id=supervisor.id,
+                     period_start=date(2026, 10, 1), period_end=date(2026, 11, 1))
+    db.session.add(part)
+    db.session.flush()
+    item = SpotCheckItem(township_id=town.township.id, spot_check_id=part.id,
+                         matter_id=town.objects.escalated_matter.id)
+    check = CountySpotCheck(county_id=county.id, supervisor_id=supervisor.id,
+                            period_start=part.period_start, period_end=part.period_end, size=1,
+                            parts=[{"township_id": str(town.township.id),
+                                    "spot_check_id": str(part.id)}])
+    report = CountyReport(county_id=county.id, quarter="2026Q3", state="ready",
+                          progress=100, storage_key=f"counties/{county.id}/test.pdf")
+    db.session.add_all([item, check, report])
+    db.session.flush()
+    storage().put(report.storage_key, b"%PDF-1.4 test")
+    town.objects.county_spot_check, town.objects.county_spot_item = check, item
+    town.objects.county_report = report
 
 
 PARAMS = {
@@ -43,4 +72,7 @@ PARAMS = {
     "department_id": lambda town: town.objects.department.id,
     "escalation_id": lambda town: town.objects.escalation.id,
     "county_household_id": lambda town: town.objects.county_household.id,
+    "county_check_id": lambda town: town.objects.county_spot_check.id,
+    "spot_item_id": lambda town: town.objects.county_spot_item.id,
+    "report_id": lambda town: town.objects.county_report.id,
 }
