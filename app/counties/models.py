@@ -8,13 +8,35 @@ opens residents' data); a township's rows stay township-scoped as ever.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, UniqueConstraint, Uuid, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models import LabelledEnum, UTCDateTime, new_id, utcnow
+from app.models import (
+    JSONDoc,
+    LabelledEnum,
+    TenantScoped,
+    Timestamped,
+    UTCDateTime,
+    new_id,
+    tenant_fk,
+    tenant_relationship,
+    township_fk,
+    utcnow,
+)
 
 
 class CountyRole(LabelledEnum):
@@ -47,6 +69,12 @@ class County(db.Model):
     name: Mapped[str] = mapped_column(String(80), nullable=False)
     slug: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # The county's deadline for answering an escalated matter, in working days.
+    escalation_workdays: Mapped[int] = mapped_column(Integer, default=10, server_default="10",
+                                                     nullable=False)
+    # How many households a contact cadre is expected to hold (双覆盖: about 30).
+    households_per_cadre: Mapped[int] = mapped_column(Integer, default=30, server_default="30",
+                                                      nullable=False)
 
     departments: Mapped[list[Department]] = relationship(
         back_populates="county", order_by="Department.name"
@@ -122,3 +150,137 @@ def counties_of(user, *roles: CountyRole | str) -> list[County]:
     if roles:
         query = query.where(CountyGrant.role.in_([str(r) for r in roles]))
     return list(db.session.scalars(query.distinct().order_by(County.code)))
+
+
+# ---------------------------------------------------------------- escalation to the county
+
+class EscalationState(LabelledEnum):
+    WAITING = "waiting"  # escalated without a department: the supervisor dispatches it
+    OPEN = "open"  # with a department, not yet answered
+    REPLIED = "replied"
+    RETURNED = "returned"  # handed back to the township with reasons
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        from flask_babel import gettext as _
+
+        return {"waiting": _("待分派"), "open": _("办理中"), "replied": _("已答复"),
+                "returned": _("已退回乡镇")}
+
+
+class CountyEscalation(TenantScoped, Timestamped, db.Model):
+    """A township's matter handed up to the county (四级联动).
+
+    The matter stays one matter in its township's ledger, with one timeline; this row says which
+    county and department hold it, and by when the county answers (the county's working days).
+    It is a township row (the township's data, distributed with it); the county reads it across
+    its townships through app.counties.scope.
+    """
+
+    __tablename__ = "county_escalations"
+    __table_args__ = (
+        township_fk(),
+        tenant_fk("matter_id", "matters", ondelete="CASCADE"),
+        ForeignKeyConstraint(["county_id"], ["counties.id"]),
+        ForeignKeyConstraint(["department_id"], ["departments.id"]),
+        ForeignKeyConstraint(["escalated_by_id"], ["users.id"]),
+        ForeignKeyConstraint(["answered_by_id"], ["users.id"]),
+        Index("ix_county_escalations_township_matter", "township_id", "matter_id"),
+        Index("ix_county_escalations_county_state", "county_id", "state", "due_on"),
+        Index("ix_county_escalations_department", "department_id", "state"),
+    )
+
+    matter_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    county_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    department_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    state: Mapped[str] = mapped_column(String(10), default=EscalationState.OPEN, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    escalated_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    escalated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    workdays: Mapped[int] = mapped_column(Integer, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    returned_reason: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+
+    matter = tenant_relationship("CountyEscalation", "Matter", "matter_id")
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    county: Mapped[County] = relationship(foreign_keys=[county_id])
+
+    @property
+    def state_label(self) -> str:
+        return EscalationState(self.state).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (EscalationState.WAITING, EscalationState.OPEN)
+
+
+# ---------------------------------------------------------------- spot-checks and reports
+
+class CountySpotCheck(db.Model):
+    """A county supervisor's sample across the county's townships (县级抽查).
+
+    The sample itself is the townships' own spot-checks (app.matters.spotchecks, one SpotCheck
+    per township drawn from), so the answers and mismatches count against each township and its
+    cadres exactly as the township's own checks do; this row groups them."""
+
+    __tablename__ = "county_spot_checks"
+    __table_args__ = (
+        ForeignKeyConstraint(["county_id"], ["counties.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["supervisor_id"], ["users.id"]),
+        Index("ix_county_spot_checks_county", "county_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    county_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    supervisor_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)  # exclusive
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    # [{"township_id": ..., "spot_check_id": ...}]: the townships' spot-checks of this sample.
+    parts: Mapped[list] = mapped_column(JSONDoc, default=list, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ReportState(LabelledEnum):
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    READY = "ready"
+    FAILED = "failed"
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        from flask_babel import gettext as _
+
+        return {"queued": _("排队中"), "rendering": _("生成中"), "ready": _("已生成"),
+                "failed": _("生成失败")}
+
+
+class CountyReport(db.Model):
+    """The quarterly county 民情地图 meeting report (县级民情地图工作例会), a PDF made by a job."""
+
+    __tablename__ = "county_reports"
+    __table_args__ = (
+        ForeignKeyConstraint(["county_id"], ["counties.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["requested_by_id"], ["users.id"]),
+        Index("ix_county_reports_county_quarter", "county_id", "quarter"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    county_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    quarter: Mapped[str] = mapped_column(String(7), nullable=False)  # "2026Q3"
+    state: Mapped[str] = mapped_column(String(10), default=ReportState.QUEUED, nullable=False)
+    progress: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    progress_note: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def state_label(self) -> str:
+        return ReportState(self.state).label

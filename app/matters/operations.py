@@ -381,18 +381,38 @@ def start(matter: Matter, actor) -> MatterEvent:
     return _transition(matter, State.IN_PROGRESS, actor)
 
 
-def escalate(matter: Matter, actor, *, reason: str) -> MatterEvent:
-    """Hand the matter up one level (村 → 镇 → 县), keeping the level."""
+def escalate(matter: Matter, actor, *, reason: str, to_level: Level | None = None,
+             **facts) -> MatterEvent:
+    """Hand the matter up one level (村 → 镇 → 县), or straight to `to_level`, keeping the level.
+
+    `facts` go on the timeline's event (the county escalation names its county and department).
+    """
     current = Level(matter.level)
     index = LEVEL_ORDER.index(current)
     if index == len(LEVEL_ORDER) - 1:
         raise TransitionError("事项已在县级，无法继续上报。")
     if not reason.strip():
         raise TransitionError("上报须写明原因。")
-    new_level = LEVEL_ORDER[index + 1]
+    new_level = Level(to_level) if to_level is not None else LEVEL_ORDER[index + 1]
+    if LEVEL_ORDER.index(new_level) <= index:
+        raise TransitionError("只能向上一级上报。")
     matter.level = new_level.value
     return _transition(matter, State.ESCALATED, actor, level=[current.value, new_level.value],
-                       reason=reason.strip())
+                       reason=reason.strip(), **facts)
+
+
+def hand_back(matter: Matter, actor, *, reason: str, to_level: Level = Level.TOWNSHIP,
+              **facts) -> MatterEvent:
+    """The level above hands an escalated matter back down with its reasons (退回): the level
+    below works on it again, its history kept."""
+    if matter.state != State.ESCALATED:
+        raise TransitionError("只有已上报的事项才能退回。")
+    if not reason.strip():
+        raise TransitionError("退回须写明原因。")
+    before = matter.level
+    matter.level = Level(to_level).value
+    return _transition(matter, State.IN_PROGRESS, actor, kind="handed_back",
+                       level=[before, matter.level], reason=reason.strip(), **facts)
 
 
 def reply(matter: Matter, actor, *, public_text: str, private_notes: str = "",

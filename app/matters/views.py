@@ -544,6 +544,7 @@ EVENT_LABELS = {
     "due_recomputed": _l("承诺办结日期重算"),
     "published": _l("发布到回音壁"), "wording_edited": _l("修改公开文字"),
     "withheld": _l("不在回音壁公开"), "phone_shown": _l("查看完整电话"),
+    "handed_back": _l("上级退回"), "county_dispatched": _l("县级分派部门"),
 }
 ESTIMATE_NOTE = _l("按周末推算，待国家放假安排公布后重算")
 

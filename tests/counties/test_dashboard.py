@@ -1,0 +1,142 @@
+"""The county dashboard: the townships side by side, the same figures as the township's own
+rates (app.matters.rates), ranked, each figure linked to its rows; a township sees its rank."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import time_machine
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.counties import figures
+from app.counties import operations as ops
+from app.counties.models import County, CountyRole
+from app.extensions import db
+from app.households.models import Visit
+from app.matters import operations as ledger
+from app.matters.rates import compute_rates
+from app.tenancy import bind_township
+from tests import factories
+from tests.conftest import login
+
+NOV = (date(2026, 11, 1), date(2026, 12, 1))
+TODAY = date(2026, 12, 2)
+
+
+def _build(app, world):
+    """County A gets two more townships: C does well, D does badly; A keeps its world rows."""
+    with app.app_context():
+        county = db.session.get(County, world.a.objects.county.id)
+        towns = {}
+        for name in ("c", "d"):
+            t = factories.township(f"town-{name}")
+            ops.attach_township(county, t, None)
+            bind_township(db.session, t.id)
+            admin = factories.user(t, Role.TOWNSHIP_ADMIN)
+            v = factories.village(t, "南村")
+            h1, h2 = factories.household(t, v), factories.household(t, v, head="李四")
+            with time_machine.travel(datetime(2026, 11, 10, 2, tzinfo=UTC), tick=False):
+                m1 = factories.matter(t, actor=admin, household=h1, title="水管漏水")
+                m2 = factories.matter(t, actor=admin, household=h2, title="低保咨询")
+            if name == "c":
+                h1.contact_cadre_id = admin.id
+                h2.contact_cadre_id = admin.id
+                db.session.add(Visit(township_id=t.id, household_id=h1.id, visitor_id=admin.id,
+                                     visited_on=date(2026, 11, 11)))
+                with time_machine.travel(datetime(2026, 11, 12, 2, tzinfo=UTC), tick=False):
+                    ledger.reply(m1, admin, public_text="已修好", township=t)
+                    ledger.reply(m2, admin, public_text="已答复", township=t)
+                    ledger.evaluate(m1, rating="very_satisfied", source="resident_link")
+            else:  # D: one answered late, one still open past its date
+                with time_machine.travel(datetime(2026, 11, 30, 2, tzinfo=UTC), tick=False):
+                    ledger.reply(m1, admin, public_text="晚了", township=t)
+                    ledger.evaluate(m1, rating="dissatisfied", source="resident_link")
+            towns[name] = (t.id, admin.id, m1.id, m2.id)
+            db.session.commit()
+        bind_township(db.session, None)
+        return towns
+
+
+def test_figures_match_the_townships_own_rates_and_rank(app, world):
+    towns = _build(app, world)
+    with app.app_context():
+        county = db.session.get(County, world.a.objects.county.id)
+        ids = county.township_ids()
+        rows = figures.figures(ids, *NOV, TODAY)
+        for tid in ids:
+            own = compute_rates(tid, *NOV)
+            r = rows[tid]
+            bind_township(db.session, None)
+            assert r.received == own.received
+            assert r.resolution_rate == own.resolution_rate
+            assert r.on_time_rate == own.on_time_rate
+            assert r.satisfaction_rate == own.satisfaction_rate
+            assert r.visit_rate == own.visit_rate
+        c, d = rows[towns["c"][0]], rows[towns["d"][0]]
+        assert (c.received, c.resolved, c.on_time, c.overdue) == (2, 2, 2, 0)
+        assert (c.covered, c.households, c.visits, c.visits_per_household) == (2, 2, 1, 0.5)
+        # D: after the reply the rating reopened m1; m2 is open and past its date.
+        assert (d.received, d.resolved, d.on_time, d.overdue) == (2, 0, 0, 2)
+        assert (d.rated, d.happy, d.covered) == (1, 0, 0)
+        ordered = figures.ranked(rows)
+        keys = [r.key for r in ordered]
+        assert keys.index(towns["c"][0]) < keys.index(towns["d"][0]) == 2
+        assert figures.rank_of(towns["d"][0], ids, *NOV, TODAY) == (3, 3)
+        # Another county's township is never among them.
+        assert world.b.township.id not in rows
+
+
+def test_the_dashboard_page_links_each_figure_to_its_rows(app, world, client):
+    towns = _build(app, world)
+    login(client, world.a.objects.county_users[CountyRole.COUNTY_LEADER])
+    slug = world.a.objects.county.slug
+    html = client.get(f"/c/{slug}/dashboard?period=month&on=2026-11-15").get_data(True)
+    assert "town-c" not in html  # names, not slugs
+    d_id = towns["d"][0]
+    rows = client.get(f"/c/{slug}/dashboard/rows?figure=overdue&township={d_id}"
+                      "&period=month&on=2026-11-15").get_data(True)
+    assert "水管漏水" in rows and "低保咨询" in rows
+    rows = client.get(f"/c/{slug}/dashboard/rows?figure=on_time&township={d_id}"
+                      "&period=month&on=2026-11-15").get_data(True)
+    assert "水管漏水" not in rows
+    # Township B is not county A's: its id on county A's list is not found.
+    assert client.get(f"/c/{slug}/dashboard/rows?figure=received&township="
+                      f"{world.b.township.id}").status_code == 404
+    for by in ("village", "cadre"):
+        assert client.get(f"/c/{slug}/dashboard?by={by}&on=2026-11-15").status_code == 200
+    assert client.get(f"/c/{slug}/dashboard?period=year&on=2026-11-15").status_code == 200
+
+
+def test_a_township_sees_its_own_rank(app, world, client):
+    towns = _build(app, world)
+    with app.app_context():
+        from app.accounts.models import User
+
+        admin = db.session.get(User, towns["d"][1])
+    login(client, admin)
+    html = client.get("/t/town-d/matters/dashboard?period=month&day=2026-11-15").get_data(True)
+    assert "排第 3 位" in html and "测试县1" in html
+    assert "town-c" not in html
+
+
+def test_coverage_report_and_its_excel(app, world, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    _build(app, world)
+    login(client, world.a.objects.county_users[CountyRole.COUNTY_ADMIN])
+    slug = world.a.objects.county.slug
+    html = client.get(f"/c/{slug}/coverage").get_data(True)
+    assert "南村" in html
+    response = client.get(f"/c/{slug}/coverage?format=xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    first = list(book.worksheets[0].values)
+    assert first[0][:2] == ("乡镇", "村")
+    # C's two households covered, D's two not, A's world household not.
+    uncovered = {(row[1], row[4]) for row in first[1:]}
+    assert ("南村", 0) in uncovered and ("南村", 2) in uncovered
+    with app.app_context():
+        db.session.execute(select(1))
