@@ -316,13 +316,16 @@ def test_closes_only_on_a_satisfied_evaluation_even_if_the_rule_is_loosened(town
     assert revisit.due_on == matters.local_today(t) + timedelta(days=30)
     with pytest.raises(TransitionError, match="满意后方可销号"):
         matters.close(m, admin, township=t)
-    matters.evaluate(m, rating="dissatisfied", source="phone", entered_by=admin, township=t)
+    # The clerk who registered the criticism may not type in the resident's rating: a leader does.
+    with pytest.raises(TransitionError, match="不能代录"):
+        matters.evaluate(m, rating="satisfied", source="phone", entered_by=admin, township=t)
+    matters.evaluate(m, rating="dissatisfied", source="phone", entered_by=leader, township=t)
     assert m.state == "reopened"
     matters.reply(m, cadre, public_text="已修好。", township=t)
     matters.record_revisit(db.session.scalars(select(Revisit).where(
         Revisit.matter_id == m.id, Revisit.done_at.is_(None))).first(), admin, method="phone",
         outcome="群众确认已修好")
-    matters.evaluate(m, rating="satisfied", source="phone", entered_by=admin, township=t)
+    matters.evaluate(m, rating="satisfied", source="phone", entered_by=leader, township=t)
     matters.close(m, admin, township=t)
     assert m.state == "closed"
 
