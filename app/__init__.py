@@ -144,6 +144,10 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     def page(code: int):
         def handler(error):
+            # A view that answers its own refusal (a form that keeps what was typed) wins.
+            own = getattr(error, "response", None)
+            if own is not None:
+                return own
             template = f"errors/{code}.html"
             # A fragment for htmx's own requests; a boosted page load gets the whole page.
             if (request.headers.get("HX-Request") == "true"

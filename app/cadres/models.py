@@ -156,11 +156,16 @@ class CommitmentRating(TenantScoped, Timestamped, db.Model):
     __table_args__ = (
         township_fk(),
         tenant_fk("commitment_id", "commitments", ondelete="CASCADE"),
+        # One rating per resident per commitment (评诺): the resident is known by a keyed hash of
+        # the phone number the register holds for them, never the number itself.
+        UniqueConstraint("township_id", "commitment_id", "rater_key",
+                         name="uq_commitment_ratings_rater"),
     )
 
     commitment_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
     rating: Mapped[str] = mapped_column(String(20), nullable=False)
     comment: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    rater_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class RoundState(LabelledEnum):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -18,11 +28,11 @@ from app.cadres.forms import (
     ActionForm,
     CaseForm,
     CommitmentForm,
+    CommitmentRatingForm,
     DutyForm,
     InviteForm,
     PaperCategoryForm,
     QuestionForm,
-    RatingForm,
     RoundForm,
     SettleForm,
     TickForm,
@@ -31,7 +41,6 @@ from app.cadres.models import (
     CaseState,
     CaseWriteUp,
     Commitment,
-    CommitmentRating,
     CommitmentState,
     EvaluationRound,
     Question,
@@ -256,7 +265,9 @@ def commitments():
         query = query.where(Commitment.cadre_id == current_user.id)
     rows = db.session.scalars(query).all()
     return _render("commitments.html", 422 if form.errors else 200, form=form, rows=rows,
-                   settle_form=SettleForm(formdata=None), today=local_today(township))
+                   settle_form=SettleForm(formdata=None), today=local_today(township),
+                   results=ops.commitment_results(township.id, [c.id for c in rows]),
+                   ratings=Rating.choices())
 
 
 @bp.route("/commitments/<uuid:commitment_id>/settle", methods=["POST"])
@@ -283,16 +294,16 @@ def settle(commitment_id):
 @public_bp.route("/commitments")
 @public
 def public_commitments():
+    township = current_township()
     rows = db.session.execute(
-        select(Commitment, User.name, User.post,
-               select(func.count()).where(CommitmentRating.township_id == Commitment.township_id,
-                                          CommitmentRating.commitment_id == Commitment.id)
-               .scalar_subquery())
+        select(Commitment, User.name, User.post)
         .join(User, User.id == Commitment.cadre_id)
-        .where(Commitment.township_id == current_township().id, Commitment.is_public.is_(True))
+        .where(Commitment.township_id == township.id, Commitment.is_public.is_(True))
         .order_by(User.name, Commitment.due_on)
     ).all()
-    return _render("public_commitments.html", rows=rows)
+    results = ops.commitment_results(township.id, [c.id for c, _name, _post in rows])
+    return _render("public_commitments.html", rows=rows, results=results,
+                   ratings=Rating.choices())
 
 
 def _commitment_for_token(token: str) -> Commitment:
@@ -307,13 +318,22 @@ def _commitment_for_token(token: str) -> Commitment:
 @public
 def rate_commitment(token):
     commitment = _commitment_for_token(token)
-    form = RatingForm()
+    form = CommitmentRatingForm()
     if commitment.state == CommitmentState.MADE:
         return _render("rate_commitment.html", commitment=commitment, form=None)
     if form.validate_on_submit():
-        ops.rate_commitment(commitment, rating=form.rating.data, comment=form.comment.data or "")
-        db.session.commit()
-        return _render("rate_commitment.html", commitment=commitment, form=None, thanked=True)
+        rater = ops.rater_key(commitment.township_id, form.phone.data,
+                              current_app.config["SECRET_KEY"])
+        try:
+            ops.rate_commitment(commitment, rating=form.rating.data,
+                                comment=form.comment.data or "", rater=rater)
+        except ops.CadreError as exc:
+            form.phone.errors.append(str(exc) if rater else _(
+                "本镇登记信息里没有这个号码。请填写村（社区）登记的手机号，或到村委会登记。"))
+        else:
+            db.session.commit()
+            return _render("rate_commitment.html", commitment=commitment, form=None,
+                           thanked=True)
     return _render("rate_commitment.html", 422 if form.errors else 200,
                    commitment=commitment, form=form)
 
@@ -428,17 +448,39 @@ def round_paper_pdf(round_id):
                       "Content-Disposition": f"inline; filename=evaluation-{round_.id}.pdf"}
 
 
-@public_bp.route("/evaluate/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
-@public
-def evaluate(token):
+def _per_link() -> str:
+    """Evaluation rounds are held in a meeting room: fifty residents on one network share one
+    address, so the limit counts per personal link, never per address."""
+    return "evaluate:" + str((request.view_args or {}).get("token", ""))
+
+
+def _evaluation_page(token: str, error: str | None = None, status: int | None = None):
     township = current_township()
     participant = ops.participant_for_token(township.id, token)
     if participant is None:
         abort(404)
     round_ = get_or_404(EvaluationRound, participant.round_id)
-    names = _cadre_names(round_)
     pending = [cid for cid in round_.cadre_ids if cid not in participant.rated_cadre_ids]
+    return round_, participant, pending, lambda pending, error=error: _render(
+        "evaluate.html", status or (422 if error else 200), round_=round_,
+        names=_cadre_names(round_), pending=pending, error=error, ratings=Rating.choices(),
+        done=len(round_.cadre_ids) - len(pending))
+
+
+def _too_many_on_one_link(_limit):
+    """A refused submission comes back with what was typed, to be sent again later."""
+    message = _("提交太频繁，请稍等一分钟再点“提交评价”；您选好的评价还在。")
+    _round, _participant, pending, render = _evaluation_page(
+        request.view_args["token"], message, 429)
+    return make_response(render(pending))
+
+
+@public_bp.route("/evaluate/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"], key_func=_per_link,
+               on_breach=_too_many_on_one_link)
+@public
+def evaluate(token):
+    round_, participant, pending, render = _evaluation_page(token)
     error = None
     if request.method == "POST" and round_.state == RoundState.OPEN:
         ratings = {cid: (request.form.get(f"rating-{cid}"), request.form.get(f"comment-{cid}", ""))
@@ -453,9 +495,7 @@ def evaluate(token):
             else:
                 db.session.commit()
                 pending = [c for c in pending if c not in ratings]
-    return _render("evaluate.html", 422 if error else 200, round_=round_, names=names,
-                   pending=pending, error=error, ratings=Rating.choices(),
-                   done=len(round_.cadre_ids) - len(pending))
+    return render(pending, error)
 
 
 @public_bp.route("/evaluations/<uuid:round_id>")

@@ -67,7 +67,16 @@ def test_commitment_is_kept_with_evidence_then_rated(town):
     with pytest.raises(ops.CadreError, match="佐证"):
         ops.settle_commitment(c, cadre, kept=True, evidence="")
     ops.settle_commitment(c, cadre, kept=True, evidence="12月10日已全部更换")
-    ops.rate_commitment(c, rating="very_satisfied", comment="亮了")
+    factories.household(t, head="王大爷", phone="13800005678")
+    assert ops.rater_key(t.id, "13900000000", "secret") is None  # not in the register
+    rater = ops.rater_key(t.id, "138 0000 5678", "secret")
+    ops.rate_commitment(c, rating="very_satisfied", comment="亮了", rater=rater)
+    with pytest.raises(ops.CadreError, match="已经评价过"):
+        ops.rate_commitment(c, rating="dissatisfied", rater=rater)
+    with pytest.raises(ops.CadreError, match="手机号"):
+        ops.rate_commitment(c, rating="dissatisfied", rater=None)
+    assert ops.commitment_results(t.id, [c.id])[c.id] == {
+        "count": 1, "by_rating": {"very_satisfied": 1}, "satisfaction": 1.0}
     assert c.state == "kept"
     with pytest.raises(ops.CadreError):
         ops.settle_commitment(c, cadre, kept=False, evidence="改口")
