@@ -14,8 +14,8 @@ from app.tenancy import bind_township
 from tests import factories
 from tests.conftest import csrf, login
 
-SUGGESTION = ("菜市场门口早晚乱停车，三轮车和小汽车挤在一起，老人买菜要绕到马路中间。" * 60)[:1990] \
-    + "建议划线设岗。"
+PARKING = "菜市场门口早晚乱停车，三轮车和小汽车挤在一起，老人买菜要绕到马路中间。"
+SUGGESTION = (PARKING * 60)[:1990] + "建议划线设岗。"
 
 
 def test_a_long_online_suggestion_is_kept_whole(app, client):
