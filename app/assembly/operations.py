@@ -387,9 +387,9 @@ def progress(criticism: Criticism, assembly: Assembly) -> Progress:
 
 
 def scores_visible(criticism: Criticism, assembly: Assembly) -> bool:
-    """Scores are shown once the round is closed or every juror present has scored."""
-    return criticism.round_state == RoundState.CLOSED or (
-        criticism.round_state == RoundState.OPEN and progress(criticism, assembly).complete)
+    """Scores are shown nowhere, the clerk's screen included, until the round is closed: once
+    every juror has scored the clerk sees that the round is complete, not the scores."""
+    return criticism.round_state == RoundState.CLOSED
 
 
 def weighted_total(assembly: Assembly, values: dict) -> tuple[dict, float]:

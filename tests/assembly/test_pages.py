@@ -160,14 +160,16 @@ def test_jurors_score_from_their_links_and_the_clerk_sees_scores_only_at_the_end
 
     login(client, admin)
     screen = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session")
-    assert "已评 1 / 2" in screen.text and "评分在全部到会评委评完之前不显示" in screen.text
+    assert "已评 1 / 2" in screen.text and "分数在本轮结束之前不显示" in screen.text
     assert "81.0" not in screen.text
     other = app.test_client()
     url2 = f"{_base(t)}/assemblies/jury/{jurors[1].token}"
     other.post(url2, data={**points, "csrf_token": csrf(other.get(url2).text),
                            "accurate": "5", "sharp": "5", "constructive": "5"})
     screen = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session")
-    assert "全部评委已评分" in screen.text and "50.0、81.0" in screen.text
+    # Every juror has scored, and still no score shows until the clerk closes the round.
+    assert "全部到会评委已评分" in screen.text and "81.0" not in screen.text
+    assert "50.0" not in screen.text
     with app.app_context():
         bind_township(db.session, t.id)
         assert db.session.scalar(select(func.count()).select_from(Score)) == 2
@@ -238,4 +240,5 @@ def test_clerk_marks_a_paper_juror_and_enters_the_sheet(app, client, town):
                           "accurate": "5", "sharp": "5", "constructive": "5"})
     round_part = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session?part=round",
                             headers={"HX-Request": "true"})
-    assert "已评 2 / 2" in round_part.text and "50.0、100.0" in round_part.text
+    assert "已评 2 / 2" in round_part.text and "全部到会评委已评分" in round_part.text
+    assert "100.0" not in round_part.text  # no score before the round is closed
