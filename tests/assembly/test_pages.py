@@ -4,7 +4,7 @@ public board with masked names, the three PDFs."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -242,3 +242,52 @@ def test_clerk_marks_a_paper_juror_and_enters_the_sheet(app, client, town):
                             headers={"HX-Request": "true"})
     assert "已评 2 / 2" in round_part.text and "全部到会评委已评分" in round_part.text
     assert "100.0" not in round_part.text  # no score before the round is closed
+
+
+def test_a_mistyped_criticism_is_corrected_or_withdrawn_before_it_is_scored(app, client, town):
+    """Its history is kept: the page lists who changed what, and a withdrawn criticism stays,
+    with its reason, out of the order."""
+    from app.audit.models import AuditEvent
+
+    t, admin, _ = town
+    with app.app_context():
+        bind_township(db.session, t.id)
+        a = ops.create_assembly(t, admin, title="有奖批评大会", held_on=date(2030, 6, 28),
+                                venue="镇政府")
+        wrong = ops.add_criticism(a, title="村道坑哇无人修", raised_by="王小明")
+        twice = ops.add_criticism(a, title="村道坑洼无人修（重复）", raised_by="王小明")
+        db.session.commit()
+        a_id, wrong_id, twice_id = a.id, wrong.id, twice.id
+    login(client, admin)
+    page_url = f"{_base(t)}/assembly/assemblies/{a_id}/criticisms/{wrong_id}"
+    page = client.get(page_url)
+    token = csrf(page.text)
+    empty = client.post(f"{page_url}/edit", data={"csrf_token": token, "title": ""})
+    assert empty.status_code == 422 and "请填写批评意见的标题" in empty.text
+    fixed = client.post(f"{page_url}/edit", data={
+        "csrf_token": token, "title": "村道坑洼无人修", "content": "东村到西村的村道",
+        "raised_by": "王小明"})
+    assert fixed.status_code == 302
+    history = client.get(page_url).text
+    assert "修改记录" in history and "村道坑哇无人修" in history  # what it said before
+    twice_url = f"{_base(t)}/assembly/assemblies/{a_id}/criticisms/{twice_id}"
+    assert client.post(f"{twice_url}/withdraw", data={"csrf_token": token, "reason": ""}
+                       ).status_code == 422
+    assert client.post(f"{twice_url}/withdraw", data={"csrf_token": token,
+                                                      "reason": "与第1条重复"}).status_code == 302
+    with app.app_context():
+        bind_township(db.session, t.id)
+        a = db.session.get(Assembly, (t.id, a_id))
+        assert [c.title for c in ops.criticisms_of(a)] == ["村道坑洼无人修"]
+        assert [c.withdrawn_reason for c in ops.criticisms_of(a, withdrawn=True)] == [
+            "与第1条重复"]
+        assert [e.action for e in db.session.scalars(
+            select(AuditEvent).order_by(AuditEvent.at))] == ["criticism.edit",
+                                                              "criticism.withdraw"]
+        row = db.session.get(Criticism, (t.id, wrong_id))
+        row.round_state = "closed"  # scored: from now on it is followed as a matter
+        db.session.commit()
+    refused = client.post(f"{page_url}/edit", data={"csrf_token": token, "title": "再改"})
+    assert refused.status_code == 422 and "不能再修改" in refused.text
+    detail = client.get(f"{_base(t)}/assembly/assemblies/{a_id}").text
+    assert "已撤回的批评意见" in detail and "与第1条重复" in detail
