@@ -392,15 +392,47 @@ def submit_case(township, author, *, title: str, body: str, matter=None, visit=N
     return case
 
 
-def review_case(case: CaseWriteUp, leader, *, approve: bool) -> CaseWriteUp:
-    """A leader approves a case (then it is public) or returns it for changes."""
+def review_case(case: CaseWriteUp, leader, *, approve: bool, note: str = "") -> CaseWriteUp:
+    """A leader approves a case (then it is public) or returns it for changes, saying what to
+    change; the decision is kept in the audit log, the case's history."""
+    from app.audit.operations import record
+
     if case.state == CaseState.APPROVED:
         raise CadreError("该案例已采用。")
+    if case.state == CaseState.RETURNED:
+        raise CadreError("该案例已退回，等作者修改后再审核。")
     if case.author_id == leader.id:
         raise CadreError("不能审核自己写的案例。")
+    if not approve and not note.strip():
+        raise CadreError("退回修改请写明要改什么。")
+    before = case.state
     case.state = (CaseState.APPROVED if approve else CaseState.RETURNED).value
     case.approved_by_id = leader.id if approve else None
     case.approved_at = utcnow() if approve else None
+    record(case.township_id, leader, "case.approve" if approve else "case.return", case,
+           before={"state": before}, after={"state": case.state, "note": note.strip()},
+           summary=("采用并公开" if approve else f"退回修改：{note.strip()}")[:200])
+    return case
+
+
+def resubmit_case(case: CaseWriteUp, author, *, title: str, body: str) -> CaseWriteUp:
+    """The author edits a case returned for changes and sends it again for review; what it said
+    before is kept in the audit log."""
+    from app.audit.operations import changed, record, snapshot
+
+    if case.author_id != author.id:
+        raise CadreError("只有作者本人可以修改案例。")
+    if case.state != CaseState.RETURNED:
+        raise CadreError("只有退回修改的案例可以修改后重新提交。")
+    if not title.strip() or not body.strip():
+        raise CadreError("标题和正文都不能为空。")
+    before = snapshot(case, ("title", "body", "state"))
+    case.title, case.body = title.strip(), body.strip()
+    case.state = CaseState.SUBMITTED.value
+    old, new = changed(before, snapshot(case, ("title", "body", "state")))
+    record(case.township_id, author, "case.resubmit", case, before=old, after=new,
+           summary="修改后重新提交")
+    db.session.flush()
     return case
 
 

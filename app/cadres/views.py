@@ -528,13 +528,51 @@ def cases():
         query = query.where(or_(CaseWriteUp.author_id == current_user.id,
                                 CaseWriteUp.state == CaseState.APPROVED))
     rows = db.session.scalars(query).all()
+    history = _case_history([c.id for c in rows])
     counts = db.session.execute(
         select(User.name, func.count()).join(CaseWriteUp, CaseWriteUp.author_id == User.id)
         .where(CaseWriteUp.township_id == township.id, CaseWriteUp.state == CaseState.APPROVED)
         .group_by(User.name).order_by(func.count().desc())
     ).all()
     return _render("cases.html", 422 if form.errors else 200, form=form, rows=rows,
-                   counts=counts, supervisor=_is_supervisor())
+                   counts=counts, supervisor=_is_supervisor(), history=history)
+
+
+def _case_history(case_ids) -> dict:
+    """Each case's reviews and resubmissions, oldest first, from the audit log."""
+    from app.audit.models import AuditEvent
+
+    history: dict = {}
+    if not case_ids:
+        return history
+    for event in db.session.scalars(scoped(AuditEvent).where(
+            AuditEvent.target_type == CaseWriteUp.__tablename__,
+            AuditEvent.target_id.in_([str(i) for i in case_ids])).order_by(AuditEvent.at)):
+        history.setdefault(event.target_id, []).append(event)
+    return history
+
+
+@bp.route("/cases/<uuid:case_id>/edit", methods=["GET", "POST"])
+@staff()
+def edit_case(case_id):
+    """The author changes a case returned for changes and sends it again."""
+    case = get_or_404(CaseWriteUp, case_id)
+    if case.author_id != current_user.id:
+        abort(404)
+    form = CaseForm(obj=case)
+    del form.matter_number
+    error = None
+    if form.validate_on_submit():
+        try:
+            ops.resubmit_case(case, current_user, title=form.title.data, body=form.body.data)
+        except ops.CadreError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("已修改并重新提交，等待领导审核。"), "success")
+            return redirect(url_for(".cases"))
+    return _render("case_edit.html", 422 if (form.errors or error) else 200, form=form,
+                   case=case, error=error, history=_case_history([case.id]).get(str(case.id), []))
 
 
 @bp.route("/cases/<uuid:case_id>/review", methods=["POST"])
@@ -542,7 +580,8 @@ def cases():
 def review_case(case_id):
     case = get_or_404(CaseWriteUp, case_id)
     try:
-        ops.review_case(case, current_user, approve=request.form.get("decision") == "approve")
+        ops.review_case(case, current_user, approve=request.form.get("decision") == "approve",
+                        note=request.form.get("note", ""))
     except ops.CadreError as exc:
         flash(str(exc), "error")
     else:

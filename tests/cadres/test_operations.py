@@ -195,3 +195,24 @@ def test_pages_link_a_commitment_to_a_matter_by_its_number(app, client):
     with app.app_context():
         bind_township(db.session, t.id)
         assert db.session.scalar(select(Commitment.matter_id)) == m.id
+
+
+def test_a_returned_case_is_edited_and_sent_again_with_its_history(town):
+    from app.audit.models import AuditEvent
+
+    t, leader, cadre, _ = town
+    case = ops.submit_case(t, cadre, title="帮王大爷办低保", body="走访三次")
+    with pytest.raises(ops.CadreError, match="要改什么"):
+        ops.review_case(case, leader, approve=False)
+    ops.review_case(case, leader, approve=False, note="写清楚办理经过和群众评价")
+    with pytest.raises(ops.CadreError, match="作者本人"):
+        ops.resubmit_case(case, leader, title="x", body="y")
+    ops.resubmit_case(case, cadre, title="帮王大爷办低保", body="走访三次，协调民政所，当月到账")
+    assert case.state == "submitted"
+    with pytest.raises(ops.CadreError, match="退回修改的案例"):
+        ops.resubmit_case(case, cadre, title="再改", body="再改")
+    ops.review_case(case, leader, approve=True)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.at)).all()
+    assert [e.action for e in events] == ["case.return", "case.resubmit", "case.approve"]
+    assert events[0].after["note"] == "写清楚办理经过和群众评价"
+    assert events[1].before["body"] == "走访三次" and events[1].after["state"] == "submitted"

@@ -37,4 +37,6 @@ OWNED = {
     "cadres.take_test": _OWNER_OR_SUPERVISOR,
     "cadres.tick": _OWNER_OR_SUPERVISOR,
     "cadres.settle": _OWNER_OR_SUPERVISOR,
+    # A case is edited by its author alone (the cadre who wrote it).
+    "cadres.edit_case": {Role.CADRE},
 }
