@@ -804,6 +804,15 @@ def _register_documents() -> None:
 _register_documents()
 
 
+@bp.route("/daily")
+@staff(*SUPERVISORS)
+def daily():
+    """日督查: today's overdue, due-today and not-yet-taken-up matters, unit by unit."""
+    township = current_township()
+    today = local_today(township)
+    return _render("daily.html", today=today, units=reports.daily_supervision(township, today))
+
+
 @bp.route("/contact-points", methods=["GET", "POST"])
 @staff(*SUPERVISORS)
 def contact_points():
