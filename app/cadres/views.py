@@ -22,8 +22,8 @@ from sqlalchemy import func, or_, select
 
 from app.access import has_role, public, staff
 from app.accounts.models import Role, RoleGrant, User
+from app.cadres import linking, reports
 from app.cadres import operations as ops
-from app.cadres import reports
 from app.cadres.forms import (
     ActionForm,
     CaseForm,
@@ -50,7 +50,7 @@ from app.cadres.models import (
     TestAttempt,
 )
 from app.extensions import db, limiter
-from app.households.models import Household, Visit
+from app.households.models import Grid, Household, HouseholdTag, Village, Visit
 from app.matters.models import Rating
 from app.matters.operations import local_today
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
@@ -804,6 +804,93 @@ def _register_documents() -> None:
 _register_documents()
 
 
+# ---------------------------------------------------------------- 双覆盖: linking and coverage
+
+def _filtered_households(args):
+    """The households the coverage page's filters pick (village, grid, tag, only unlinked)."""
+    query = scoped(Household).where(Household.active.is_(True))
+    if args.get("village_id"):
+        query = query.where(Household.village_id == get_or_404(Village, args["village_id"]).id)
+    if args.get("grid_id"):
+        query = query.where(Household.grid_id == get_or_404(Grid, args["grid_id"]).id)
+    if args.get("unlinked"):
+        query = query.where(Household.contact_cadre_id.is_(None))
+    rows = db.session.scalars(query.order_by(Household.address, Household.head_name)).all()
+    if args.get("tag"):
+        rows = [h for h in rows if args["tag"] in (h.tags or [])]
+    return rows
+
+
+@bp.route("/coverage", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def coverage():
+    """双覆盖: who has no contact cadre, whose load is far from the norm, and linking in bulk —
+    every household of the filtered list to one cadre, or split evenly among several."""
+    township = current_township()
+    args = request.form if request.method == "POST" else request.args
+    households = _filtered_households(args)
+    cadres = linking.cadre_choices(township)
+    error = None
+    if request.method == "POST":
+        chosen = {str(u.id): u for u in cadres}
+        picked = [chosen[i] for i in request.form.getlist("cadre_id") if i in chosen]
+        if request.form.get("scope") != "all":
+            ticked = set(request.form.getlist("household_id"))
+            households = [h for h in households if str(h.id) in ticked]
+        try:
+            if request.form.get("how") == "split":
+                shares = linking.split_evenly(township, current_user, households, picked)
+                message = _("已平均分配 %(n)s 户给 %(k)s 名干部。") % {
+                    "n": sum(shares.values()), "k": len(shares)}
+            else:
+                if len(picked) != 1:
+                    raise linking.LinkError(_("请选择一名联户干部（平均分配可选多名）。"))
+                n = linking.link_households(township, current_user, households, picked[0])
+                message = _("已将 %(n)s 户联系到 %(name)s。") % {"n": n, "name": picked[0].name}
+        except linking.LinkError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            keep = {k: v for k, v in request.form.items()
+                    if k in ("village_id", "grid_id", "tag", "unlinked") and v}
+            return redirect(url_for(".coverage", **keep))
+    village = get_or_404(Village, args["village_id"]) if args.get("village_id") else None
+    report = linking.coverage(township, village_id=getattr(village, "id", None))
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    grids = db.session.scalars(scoped(Grid).order_by(Grid.name)).all()
+    return _render("coverage.html", 422 if error else 200, report=report, households=households,
+                   cadres=cadres, villages=villages, grids=grids, args=args, error=error,
+                   norm=linking.NORM, tags=HouseholdTag.choices(),
+                   names={load.cadre.id: load.cadre.name for load in report.loads}
+                   | {u.id: u.name for u in cadres})
+
+
+@bp.route("/coverage.xlsx")
+@staff(*SUPERVISORS)
+def coverage_export():
+    """The coverage report as Excel: the households without a contact cadre and the cadres'
+    loads, with the page's filter."""
+    from app.spreadsheets import SheetWriter
+
+    township = current_township()
+    village = get_or_404(Village, request.args["village_id"]) \
+        if request.args.get("village_id") else None
+    report = linking.coverage(township, village_id=getattr(village, "id", None))
+    sheet = SheetWriter().add_sheet("未联户农户", ["村（社区）", "户主", "地址", "标签"])
+    for village, rows in report.uncovered.items():
+        for h in rows:
+            sheet.append([village, h.head_name, h.address,
+                          "、".join(HouseholdTag(t).label if t in HouseholdTag._value2member_map_
+                                   else t for t in h.tags or [])])
+    sheet.add_sheet("联户干部", ["干部", "职务", "联系户数", "对照常模（约30户）"])
+    for load in report.loads:
+        sheet.append([load.cadre.name, load.cadre.post or "", load.households,
+                      {"high": "明显偏多", "low": "明显偏少"}.get(load.flag, "")])
+    today = local_today(township)
+    return sheet.response(f"{township.code}-coverage-{today.isoformat()}.xlsx")
+
+
 @bp.route("/daily")
 @staff(*SUPERVISORS)
 def daily():
@@ -817,7 +904,6 @@ def daily():
 @staff(*SUPERVISORS)
 def contact_points():
     """Leaders' contact points (联系点) and this month's down-visits (下访) there."""
-    from app.households.models import Village
 
     township = current_township()
     if request.method == "POST":
@@ -850,7 +936,6 @@ def units():
     """Units in classes (一类/二类/三类), each compared with its class's targets."""
     from app.cadres.models import ClassTarget, UnitClass
     from app.catalogue.models import Centre
-    from app.households.models import Village
 
     township = current_township()
     if request.method == "POST":
