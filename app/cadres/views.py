@@ -802,6 +802,20 @@ def _register_documents() -> None:
 
 
 _register_documents()
+from app.cadres import documents as _household_sheet  # noqa: E402,F401  (registers 民情表)
+
+
+@bp.route("/households/<uuid:household_id>/sheet", methods=["POST"])
+@staff()
+def household_sheet(household_id):
+    """Ask for a household's 民情表 (a document made by a job); its page shows the progress."""
+    from app.notices import operations as notices
+
+    household = get_or_404(Household, household_id)
+    doc = notices.request_document(current_township(), kind="household_sheet",
+                                   subject_id=household.id, actor=current_user)
+    db.session.commit()
+    return redirect(url_for("notices.document", document_id=doc.id))
 
 
 # ---------------------------------------------------------------- 双覆盖: linking and coverage
