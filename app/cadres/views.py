@@ -803,6 +803,56 @@ def _register_documents() -> None:
 
 _register_documents()
 from app.cadres import documents as _household_sheet  # noqa: E402,F401  (registers 民情表)
+from app.cadres import minutes as _minutes  # noqa: E402,F401  (registers 会议纪要)
+
+
+@bp.route("/minutes/<any(assembly, studio_session):meeting_kind>/<uuid:meeting_id>",
+          methods=["GET", "POST"])
+@staff(Role.TOWNSHIP_ADMIN, Role.LEADER, Role.CENTRE_STAFF, Role.PARTY_REP)
+def meeting_minutes(meeting_kind, meeting_id):
+    """会议纪要 with attendance for an assembly or a studio session; saving can print it."""
+    from app.cadres import minutes
+    from app.notices import operations as notices
+
+    township = current_township()
+    meeting = minutes.meeting_of(township, meeting_kind, meeting_id)
+    if meeting is None:
+        abort(404)
+    row = minutes.minutes_of(township, meeting)
+    error = None
+    attendance = row.attendance if row else meeting.roster
+    if request.method == "POST":
+        names = request.form.getlist("name")
+        roles = request.form.getlist("role")
+        present = set(request.form.getlist("present"))
+        attendance = [{"name": n, "role": r, "present": str(i) in present}
+                      for i, (n, r) in enumerate(zip(names, roles, strict=False))]
+        for line in (request.form.get("others") or "").splitlines():
+            name, _sep, role = line.strip().partition(" ")
+            if name:
+                attendance.append({"name": name, "role": role.strip(), "present": True})
+        try:
+            row = minutes.save_minutes(township, current_user, meeting,
+                                       chair=request.form.get("chair", ""),
+                                       attendance=attendance,
+                                       summary=request.form.get("summary", ""),
+                                       decisions=request.form.get("decisions", ""))
+        except minutes.MinutesError as exc:
+            error = str(exc)
+        else:
+            doc = None
+            if request.form.get("print"):
+                doc = notices.request_document(township, kind="meeting_minutes",
+                                               subject_id=f"{meeting.kind.value}:{meeting.subject_id}",
+                                               actor=current_user)
+            db.session.commit()
+            if doc is not None:
+                return redirect(url_for("notices.document", document_id=doc.id))
+            flash(_("会议纪要已保存。"), "success")
+            return redirect(url_for(".meeting_minutes", meeting_kind=meeting_kind,
+                                    meeting_id=meeting_id))
+    return _render("minutes.html", 422 if error else 200, meeting=meeting, minutes=row,
+                   attendance=attendance, error=error, form=request.form if error else None)
 
 
 @bp.route("/households/<uuid:household_id>/sheet", methods=["POST"])

@@ -28,6 +28,9 @@ PARAMS = {
     "round_id": lambda town: town.objects.round.id,
     "case_id": lambda town: town.objects.case.id,
     "attempt_id": lambda town: town.objects.attempt.id,
+    # Minutes of a meeting: the assembly of tests/route_params/assembly.py.
+    "meeting_kind": lambda town: "assembly",
+    "meeting_id": lambda town: town.objects.assembly.id,
 }
 
 # A test attempt is its taker's (the cadre's); supervisors may look at it.
