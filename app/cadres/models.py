@@ -496,3 +496,22 @@ class MeetingMinutes(TenantScoped, Timestamped, db.Model):
     @property
     def absent(self) -> list[dict[str, Any]]:
         return [a for a in self.attendance if not a.get("present")]
+
+
+class OrgAssessment(TenantScoped, Timestamped, db.Model):
+    """组织评价: the organisation's score of a cadre for a year (0–100), beside the residents'
+    rounds (双评价, shared/seeds/001); the two are combined with the township's weights."""
+
+    __tablename__ = "org_assessments"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["cadre_id"], ["users.id"]),
+        ForeignKeyConstraint(["assessor_id"], ["users.id"]),
+        UniqueConstraint("township_id", "year", "cadre_id", name="uq_org_assessments_cadre_year"),
+    )
+
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    cadre_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    assessor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

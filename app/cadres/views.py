@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select
 
 from app.access import has_role, public, staff
 from app.accounts.models import Role, RoleGrant, User
+from app.cadres import dual as dual_ops
 from app.cadres import linking, reports
 from app.cadres import operations as ops
 from app.cadres.forms import (
@@ -953,6 +954,87 @@ def coverage_export():
                       {"high": "明显偏多", "low": "明显偏少"}.get(load.flag, "")])
     today = local_today(township)
     return sheet.response(f"{township.code}-coverage-{today.isoformat()}.xlsx")
+
+
+# ---------------------------------------------------------------- 双评价
+
+def _year_arg(township) -> int:
+    try:
+        year = int(request.values.get("year", ""))
+    except ValueError:
+        year = local_today(township).year
+    return max(2000, min(year, 2100))
+
+
+@bp.route("/dual", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def dual():
+    """双评价: residents' rounds and the organisation's score per cadre, combined per year."""
+    township = current_township()
+    year = _year_arg(township)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.form.get("what") == "weights":
+                if not has_role(township, Role.TOWNSHIP_ADMIN):
+                    abort(403)
+                try:
+                    residents = int(request.form.get("residents", ""))
+                    organisation = int(request.form.get("organisation", ""))
+                except ValueError:
+                    raise dual_ops.DualError(_("两项权重须为非负整数，合计 100。")) from None
+                dual_ops.set_weights(township, current_user, residents=residents,
+                                     organisation=organisation,
+                                     public=bool(request.form.get("public")))
+            else:
+                cadre = _staff_user(request.form.get("cadre_id", ""))
+                try:
+                    score = int(request.form.get("score", ""))
+                except ValueError:
+                    raise dual_ops.DualError(_("组织评价须是 0 到 100 分。")) from None
+                dual_ops.assess(township, current_user, cadre=cadre, year=year, score=score,
+                                note=request.form.get("note", ""))
+        except dual_ops.DualError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".dual", year=year))
+    return _render("dual.html", 422 if error else 200, year=year, error=error,
+                   rows=dual_ops.results(township, year), weights=dual_ops.settings_of(township),
+                   is_admin=has_role(township, Role.TOWNSHIP_ADMIN))
+
+
+@bp.route("/dual.xlsx")
+@staff(*SUPERVISORS)
+def dual_export():
+    """The year's assessment sheet (年度考核表) with the combined 双评价 of every cadre."""
+    from app.spreadsheets import workbook_response
+
+    township = current_township()
+    year = _year_arg(township)
+    weights = dual_ops.settings_of(township)
+    rows = [[r.cadre.name, r.cadre.post or "", r.rated,
+             round(r.residents * 100, 1) if r.residents is not None else "",
+             r.organisation if r.organisation is not None else "",
+             r.combined if r.combined is not None else ""]
+            for r in dual_ops.results(township, year)]
+    return workbook_response(
+        f"{township.code}-assessment-{year}.xlsx", f"{year}年度考核",
+        ["干部", "职务", "群众评议人次", f"群众满意率%（权重{weights['residents']}）",
+         f"组织评价（权重{weights['organisation']}）", "综合得分"], rows)
+
+
+@public_bp.route("/evaluations/dual/<int:year>")
+@public
+def public_dual(year):
+    """The combined 双评价 of a year, where the township has chosen to publish it."""
+    township = current_township()
+    if not dual_ops.settings_of(township)["public"]:
+        abort(404)
+    rows = [r for r in dual_ops.results(township, year) if r.combined is not None]
+    return _render("public_dual.html", year=year, rows=rows,
+                   weights=dual_ops.settings_of(township))
 
 
 @bp.route("/daily")

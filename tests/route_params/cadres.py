@@ -29,6 +29,7 @@ PARAMS = {
     "case_id": lambda town: town.objects.case.id,
     "attempt_id": lambda town: town.objects.attempt.id,
     # Minutes of a meeting: the assembly of tests/route_params/assembly.py.
+    "year": lambda town: 2026,
     "meeting_kind": lambda town: "assembly",
     "meeting_id": lambda town: town.objects.assembly.id,
 }
