@@ -20,7 +20,7 @@ LOCALES = ("zh_Hans_CN", "en")
 FEATURES = (
     "accounts", "townships", "counties", "audit", "platform", "divisions", "onboarding",
     "catalogue", "households", "visits", "matters", "board", "notices", "hall", "proxy", "studio",
-    "assembly", "cadres", "map",
+    "assembly", "cadres", "map", "api",
 )
 
 

@@ -96,6 +96,7 @@ DEFAULT_RULES: dict[str, ChannelRule] = {
     Channel.VISIT: ChannelRule(workdays=10, closeout="manual"),
     Channel.ONLINE: ChannelRule(workdays=10, closeout="manual"),
     Channel.PHONE: ChannelRule(workdays=10, closeout="manual"),
+    Channel.EXTERNAL: ChannelRule(workdays=10, closeout="manual"),
 }
 CLOSEOUT_CHOICES = ("on_reply", "manual", "satisfied")
 
