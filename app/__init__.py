@@ -20,7 +20,7 @@ LOCALES = ("zh_Hans_CN", "en")
 FEATURES = (
     "accounts", "townships", "counties", "audit", "platform", "divisions", "onboarding",
     "catalogue", "households", "visits", "matters", "board", "notices", "hall", "proxy", "studio",
-    "assembly", "cadres", "map", "holidays", "hotline",
+    "assembly", "cadres", "map", "holidays", "hotline", "api",
 )
 
 
@@ -154,6 +154,10 @@ def _register_errors(app: Flask) -> None:
 
     def page(code: int):
         def handler(error):
+            # A view that answers its own refusal (a form that keeps what was typed) wins.
+            own = getattr(error, "response", None)
+            if own is not None:
+                return own
             template = f"errors/{code}.html"
             # A fragment for htmx's own requests; a boosted page load gets the whole page.
             if (request.headers.get("HX-Request") == "true"

@@ -175,6 +175,21 @@ def _clean(request, app):
         limiter.reset()
 
 
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test application on a free loopback port, for the whole session (browser tests,
+    outside HTTP clients)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
 @pytest.fixture
 def ctx(app):
     """An application context with a request context, for calling operations directly."""

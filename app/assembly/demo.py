@@ -45,6 +45,8 @@ def seed(township) -> None:
         return  # seeded already
     admin = _user(township, Role.TOWNSHIP_ADMIN)
     cadre = _user(township, Role.CADRE) or admin
+    # The call-back is entered by a leader, never by whoever registered or answered the criticism.
+    supervisor = _user(township, Role.LEADER)
     if admin is None:
         return
     today = matters.local_today(township)
@@ -82,8 +84,11 @@ def seed(township) -> None:
     done, answered = rows[0].matter, rows[1].matter
     matters.reply(done, cadre, public_text="已更换城南社区3盏路灯，并建立每月巡查制度。",
                   township=township)
-    matters.evaluate(done, rating="satisfied", source="phone", entered_by=admin,
-                     how="电话回访", township=township)
+    if supervisor is not None and supervisor.id not in matters.answerable_for(done):
+        matters.evaluate(done, rating="satisfied", source="phone", entered_by=supervisor,
+                         how="电话回访", township=township)
+    else:
+        matters.evaluate(done, rating="satisfied", source="resident_link", township=township)
     matters.reply(answered, cadre, public_text="低保评议结果已在村务公开栏张榜公示7天。",
                   township=township)
 

@@ -82,6 +82,21 @@ class CriticismForm(FlaskForm):
     responsible_id = SelectField(_l("整改责任人"), validators=[Optional()])
 
 
+class EditCriticismForm(FlaskForm):
+    """The wording of a criticism, corrected before it is scored and becomes a matter."""
+
+    title = StringField(_l("批评意见"), validators=[DataRequired(_l("请填写批评意见的标题。")),
+                                                 Length(max=120)])
+    content = TextAreaField(_l("具体内容"), validators=[Optional(), Length(max=4000)])
+    raised_by = StringField(_l("提出人"), validators=[Optional(), Length(max=40)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])
+
+
+class WithdrawCriticismForm(FlaskForm):
+    reason = StringField(_l("撤回原因"), validators=[DataRequired(_l("请写明撤回原因。")),
+                                                 Length(max=200)])
+
+
 class AssignCriticismForm(FlaskForm):
     team_id = SelectField(_l("由哪个批评团提出"), validators=[Optional()])
     target_unit = StringField(_l("被批评单位（对象）"), validators=[Optional(), Length(max=80)])

@@ -225,6 +225,10 @@ class Criticism(TenantScoped, Timestamped, db.Model):
     prize: Mapped[str | None] = mapped_column(String(40))
     prize_amount: Mapped[int | None] = mapped_column(Integer)
     matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Withdrawn before it was scored (mistyped, duplicated, taken back by who raised it): kept,
+    # with the reason, out of the order and the ranking. Its history is in the audit log.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
 
     team = tenant_relationship("Criticism", "CriticTeam", "team_id")
     matter = tenant_relationship("Criticism", "Matter", "matter_id")

@@ -282,10 +282,62 @@ def set_attendance(juror: Juror, *, present: bool, on_paper: bool) -> Juror:
     return juror
 
 
-def criticisms_of(assembly: Assembly) -> list[Criticism]:
+def criticisms_of(assembly: Assembly, *, withdrawn: bool = False) -> list[Criticism]:
+    """The assembly's criticisms in their order; `withdrawn=True`: those taken back instead."""
+    taken_back = Criticism.withdrawn_at.is_not(None) if withdrawn else \
+        Criticism.withdrawn_at.is_(None)
     return list(db.session.scalars(select(Criticism).where(
-        Criticism.township_id == assembly.township_id, Criticism.assembly_id == assembly.id)
-        .order_by(Criticism.position, Criticism.created_at)))
+        Criticism.township_id == assembly.township_id, Criticism.assembly_id == assembly.id,
+        taken_back).order_by(Criticism.position, Criticism.created_at)))
+
+
+CRITICISM_WORDING = ("title", "content", "raised_by", "contact_phone")
+
+
+def _still_editable(criticism: Criticism) -> None:
+    if criticism.withdrawn_at is not None:
+        raise TransitionError("这条批评意见已撤回。")
+    if criticism.matter_id is not None or criticism.round_state != RoundState.WAITING:
+        raise TransitionError("这条批评意见已经评分或已转为整改事项，不能再修改或撤回；"
+                              "请在事项里处理。")
+
+
+def edit_criticism(criticism: Criticism, actor, *, title: str, content: str = "",
+                   raised_by: str = "", contact_phone: str | None = None) -> Criticism:
+    """Correct a criticism's wording before it is scored and becomes a matter; the audit log
+    keeps what it said before."""
+    from app.audit.operations import changed, record, snapshot
+
+    _still_editable(criticism)
+    if not title.strip():
+        raise TransitionError("请填写批评意见的标题。")
+    before = snapshot(criticism, CRITICISM_WORDING)
+    criticism.title = title.strip()[:120]
+    criticism.content = content.strip()
+    criticism.raised_by = raised_by.strip()[:40]
+    criticism.contact_phone = (contact_phone or "").strip() or None
+    old, new = changed(before, snapshot(criticism, CRITICISM_WORDING))
+    if new:
+        record(criticism.township_id, actor, "criticism.edit", criticism, before=old, after=new,
+               summary=f"修改批评意见：{criticism.title}")
+    db.session.flush()
+    return criticism
+
+
+def withdraw_criticism(criticism: Criticism, actor, *, reason: str) -> Criticism:
+    """Take a criticism back before it is scored: kept with its reason, out of the order."""
+    from app.audit.operations import record
+
+    _still_editable(criticism)
+    if not reason.strip():
+        raise TransitionError("请写明撤回原因。")
+    criticism.withdrawn_at = utcnow()
+    criticism.withdrawn_reason = reason.strip()[:200]
+    record(criticism.township_id, actor, "criticism.withdraw", criticism,
+           before={"withdrawn": False}, after={"withdrawn": True, "reason": reason.strip()},
+           summary=f"撤回批评意见：{criticism.title}")
+    db.session.flush()
+    return criticism
 
 
 def add_criticism(assembly: Assembly, *, title: str, content: str = "",
@@ -409,9 +461,9 @@ def progress(criticism: Criticism, assembly: Assembly) -> Progress:
 
 
 def scores_visible(criticism: Criticism, assembly: Assembly) -> bool:
-    """Scores are shown once the round is closed or every juror present has scored."""
-    return criticism.round_state == RoundState.CLOSED or (
-        criticism.round_state == RoundState.OPEN and progress(criticism, assembly).complete)
+    """Scores are shown nowhere, the clerk's screen included, until the round is closed: once
+    every juror has scored the clerk sees that the round is complete, not the scores."""
+    return criticism.round_state == RoundState.CLOSED
 
 
 def weighted_total(assembly: Assembly, values: dict) -> tuple[dict, float]:

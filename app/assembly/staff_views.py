@@ -19,9 +19,11 @@ from app.assembly.forms import (
     CandidatesForm,
     CriticismForm,
     DrawForm,
+    EditCriticismForm,
     StepForm,
     SupervisorForm,
     TeamForm,
+    WithdrawCriticismForm,
 )
 from app.assembly.models import (
     Assembly,
@@ -149,6 +151,7 @@ def _detail(assembly, status=200, error=None, **forms):
         "assembly/detail.html", assembly=assembly, teams=ops.teams_of(assembly),
         supervisors=ops.supervisors_of(assembly), jurors=ops.jurors_of(assembly),
         criticisms=ops.criticisms_of(assembly), step_form=StepForm(formdata=None),
+        withdrawn=ops.criticisms_of(assembly, withdrawn=True),
         settings=MODEL.settings_for(township), today=today,
         earliest=ops.earliest_date(township, today), State=AssemblyState,
         overdue=ops.overdue(township, today, assembly), error=error, is_clerk=_is_clerk(),
@@ -341,8 +344,57 @@ def criticism(assembly_id, criticism_id):
             return redirect(url_for("assembly.assembly", assembly_id=assembly.id)
                             + "#criticisms")
     status = 422 if request.method == "POST" else 200
+    return _criticism_page(assembly, row, status, form=form)
+
+
+def _criticism_page(assembly, row, status=200, **forms):
+    from app.audit.models import AuditEvent
+
+    township = current_township()
+    if "form" not in forms:
+        forms["form"] = _fill(AssignCriticismForm(obj=row), assembly, township)
+        forms["form"].team_id.data = str(row.team_id) if row.team_id else ""
+        forms["form"].responsible_id.data = str(row.responsible_id) if row.responsible_id \
+            else ""
+    forms.setdefault("edit_form", EditCriticismForm(obj=row, formdata=None))
+    forms.setdefault("withdraw_form", WithdrawCriticismForm(formdata=None))
+    history = db.session.scalars(scoped(AuditEvent).where(
+        AuditEvent.target_type == Criticism.__tablename__,
+        AuditEvent.target_id == str(row.id)).order_by(AuditEvent.at)).all()
     return render_template("assembly/criticism.html", assembly=assembly, criticism=row,
-                           form=form), status
+                           history=history, **forms), status
+
+
+@bp.route("/assemblies/<uuid:assembly_id>/criticisms/<uuid:criticism_id>/"
+          "<any(edit, withdraw):change>", methods=["POST"])
+@staff(*CLERKS)
+def change_criticism(assembly_id, criticism_id, change):
+    """Correct the wording of a criticism, or take it back, before it is scored."""
+    assembly = get_or_404(Assembly, assembly_id)
+    row = _criticism_of(assembly, criticism_id)
+    form = EditCriticismForm() if change == "edit" else WithdrawCriticismForm()
+    key = "edit_form" if change == "edit" else "withdraw_form"
+    if not form.validate_on_submit():
+        return _criticism_page(assembly, row, 422, **{key: form})
+    try:
+        if change == "edit":
+            ops.edit_criticism(row, current_user, title=form.title.data,
+                               content=form.content.data or "",
+                               raised_by=form.raised_by.data or "",
+                               contact_phone=form.contact_phone.data)
+        else:
+            ops.withdraw_criticism(row, current_user, reason=form.reason.data)
+    except TransitionError as error:
+        db.session.rollback()
+        row = _criticism_of(get_or_404(Assembly, assembly_id), criticism_id)
+        form.form_errors.append(str(error))
+        return _criticism_page(assembly, row, 422, **{key: form})
+    db.session.commit()
+    flash(_("已修改。") if change == "edit" else _("已撤回，原因已记录。"), "success")
+    if change == "withdraw":
+        return redirect(url_for("assembly.assembly", assembly_id=assembly.id) + "#criticisms")
+    return redirect(url_for("assembly.criticism", assembly_id=assembly.id,
+                            criticism_id=row.id))
 
 
 # --- the day ------------------------------------------------------------------------------------

@@ -71,6 +71,14 @@ class RatingForm(_Choices):
     comment = TextAreaField(_l("意见（可不填）"), validators=[Optional(), Length(max=500)])
 
 
+class CommitmentRatingForm(RatingForm):
+    """评诺: the resident names the phone number the township's register holds for them, so each
+    resident rates each commitment once; the number is never shown or stored."""
+
+    phone = StringField(_l("您在本镇登记的手机号"), validators=[DataRequired(), Length(max=20)],
+                        description=_l("只用来确认您是本镇群众、每人评价一次，不会公开，也不会保存号码。"))
+
+
 class RoundForm(FlaskForm):
     title = StringField(_l("评议名称"), validators=[DataRequired(), Length(max=100)],
                         description=_l("如：2026年下半年驻村干部群众评议"))

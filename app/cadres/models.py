@@ -156,11 +156,16 @@ class CommitmentRating(TenantScoped, Timestamped, db.Model):
     __table_args__ = (
         township_fk(),
         tenant_fk("commitment_id", "commitments", ondelete="CASCADE"),
+        # One rating per resident per commitment (评诺): the resident is known by a keyed hash of
+        # the phone number the register holds for them, never the number itself.
+        UniqueConstraint("township_id", "commitment_id", "rater_key",
+                         name="uq_commitment_ratings_rater"),
     )
 
     commitment_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False, index=True)
     rating: Mapped[str] = mapped_column(String(20), nullable=False)
     comment: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    rater_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class RoundState(LabelledEnum):
@@ -446,3 +451,67 @@ class ClassTarget(TenantScoped, db.Model):
     resolution_pct: Mapped[int] = mapped_column(Integer, default=90, nullable=False)
     on_time_pct: Mapped[int] = mapped_column(Integer, default=90, nullable=False)
     satisfaction_pct: Mapped[int] = mapped_column(Integer, default=90, nullable=False)
+
+
+class MeetingKind(LabelledEnum):
+    ASSEMBLY = "assembly"
+    STUDIO_SESSION = "studio_session"
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        from flask_babel import gettext as _
+
+        return {"assembly": _("有奖批评大会"), "studio_session": _("党代表工作室接待日")}
+
+
+class MeetingMinutes(TenantScoped, Timestamped, db.Model):
+    """会议纪要: the minutes of an assembly or a studio session, with who attended.
+
+    `attendance` is [{"name", "role", "present": bool}], filled from the meeting's own roster
+    (jurors, teams, supervisors; the representatives on duty) and extended by hand.
+    """
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
+        UniqueConstraint("township_id", "kind", "subject_id", name="uq_meeting_minutes_subject"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    place: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    chair: Mapped[str] = mapped_column(String(40), default="", nullable=False)
+    attendance: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list,
+                                                             nullable=False)
+    summary: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    decisions: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    @property
+    def present(self) -> list[dict[str, Any]]:
+        return [a for a in self.attendance if a.get("present")]
+
+    @property
+    def absent(self) -> list[dict[str, Any]]:
+        return [a for a in self.attendance if not a.get("present")]
+
+
+class OrgAssessment(TenantScoped, Timestamped, db.Model):
+    """组织评价: the organisation's score of a cadre for a year (0–100), beside the residents'
+    rounds (双评价, shared/seeds/001); the two are combined with the township's weights."""
+
+    __tablename__ = "org_assessments"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["cadre_id"], ["users.id"]),
+        ForeignKeyConstraint(["assessor_id"], ["users.id"]),
+        UniqueConstraint("township_id", "year", "cadre_id", name="uq_org_assessments_cadre_year"),
+    )
+
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    cadre_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    assessor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

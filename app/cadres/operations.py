@@ -6,6 +6,7 @@ The caller commits.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import random
 import secrets
 import uuid
@@ -181,15 +182,65 @@ def settle_commitment(commitment: Commitment, actor, *, kept: bool, evidence: st
     return commitment
 
 
-def rate_commitment(commitment: Commitment, *, rating: str, comment: str = "") -> CommitmentRating:
-    """A resident rates a settled commitment (评诺) through its public link."""
+def rater_key(township_id, phone: str, secret: str) -> str | None:
+    """The key of one resident for 评诺: a keyed hash of the phone number the township's register
+    holds for them (a household's or a resident's), or None when the register does not know it."""
+    from app.households.models import Household, Resident
+
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if len(digits) < 7:
+        return None
+    spellings = {digits, (phone or "").strip()}
+    known = db.session.scalar(select(Household.id).where(
+        Household.township_id == township_id, Household.phone.in_(spellings)).limit(1)) or \
+        db.session.scalar(select(Resident.id).where(
+            Resident.township_id == township_id, Resident.phone.in_(spellings)).limit(1))
+    if known is None:
+        return None
+    return hmac.new(secret.encode(), f"{township_id}:{digits}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def rate_commitment(commitment: Commitment, *, rating: str, comment: str = "",
+                    rater: str | None = None) -> CommitmentRating:
+    """A resident rates a settled commitment (评诺) once: `rater` is their `rater_key`."""
     if commitment.state == CommitmentState.MADE:
         raise CadreError("承诺兑现后才能评价。")
+    if not rater:
+        raise CadreError("请填写您在本镇登记的手机号，每位群众对每项承诺评价一次。")
+    already = db.session.scalar(select(CommitmentRating.id).where(
+        CommitmentRating.township_id == commitment.township_id,
+        CommitmentRating.commitment_id == commitment.id, CommitmentRating.rater_key == rater))
+    if already:
+        raise CadreError("您已经评价过这项承诺了，谢谢。")
     row = CommitmentRating(township_id=commitment.township_id, commitment_id=commitment.id,
-                           rating=Rating(rating).value, comment=comment.strip()[:500])
+                           rating=Rating(rating).value, comment=comment.strip()[:500],
+                           rater_key=rater)
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def commitment_results(township_id, commitment_ids) -> dict:
+    """For each commitment: {"count": n, "by_rating": {rating: n}, "satisfaction": share or None},
+    from the rows (the public page and the cadre's own page show the same figures)."""
+    results = {cid: {"count": 0, "by_rating": {}, "satisfaction": None} for cid in commitment_ids}
+    if not results:
+        return results
+    rows = db.session.execute(
+        select(CommitmentRating.commitment_id, CommitmentRating.rating, func.count())
+        .where(CommitmentRating.township_id == township_id,
+               CommitmentRating.commitment_id.in_(list(results)))
+        .group_by(CommitmentRating.commitment_id, CommitmentRating.rating))
+    for cid, rating, n in rows:
+        entry = results[cid]
+        entry["by_rating"][rating] = n
+        entry["count"] += n
+    for entry in results.values():
+        if entry["count"]:
+            satisfied = sum(n for r, n in entry["by_rating"].items() if Rating(r).is_satisfied)
+            entry["satisfaction"] = satisfied / entry["count"]
+    return results
 
 
 # ---------------------------------------------------------------- evaluation rounds
@@ -341,15 +392,47 @@ def submit_case(township, author, *, title: str, body: str, matter=None, visit=N
     return case
 
 
-def review_case(case: CaseWriteUp, leader, *, approve: bool) -> CaseWriteUp:
-    """A leader approves a case (then it is public) or returns it for changes."""
+def review_case(case: CaseWriteUp, leader, *, approve: bool, note: str = "") -> CaseWriteUp:
+    """A leader approves a case (then it is public) or returns it for changes, saying what to
+    change; the decision is kept in the audit log, the case's history."""
+    from app.audit.operations import record
+
     if case.state == CaseState.APPROVED:
         raise CadreError("该案例已采用。")
+    if case.state == CaseState.RETURNED:
+        raise CadreError("该案例已退回，等作者修改后再审核。")
     if case.author_id == leader.id:
         raise CadreError("不能审核自己写的案例。")
+    if not approve and not note.strip():
+        raise CadreError("退回修改请写明要改什么。")
+    before = case.state
     case.state = (CaseState.APPROVED if approve else CaseState.RETURNED).value
     case.approved_by_id = leader.id if approve else None
     case.approved_at = utcnow() if approve else None
+    record(case.township_id, leader, "case.approve" if approve else "case.return", case,
+           before={"state": before}, after={"state": case.state, "note": note.strip()},
+           summary=("采用并公开" if approve else f"退回修改：{note.strip()}")[:200])
+    return case
+
+
+def resubmit_case(case: CaseWriteUp, author, *, title: str, body: str) -> CaseWriteUp:
+    """The author edits a case returned for changes and sends it again for review; what it said
+    before is kept in the audit log."""
+    from app.audit.operations import changed, record, snapshot
+
+    if case.author_id != author.id:
+        raise CadreError("只有作者本人可以修改案例。")
+    if case.state != CaseState.RETURNED:
+        raise CadreError("只有退回修改的案例可以修改后重新提交。")
+    if not title.strip() or not body.strip():
+        raise CadreError("标题和正文都不能为空。")
+    before = snapshot(case, ("title", "body", "state"))
+    case.title, case.body = title.strip(), body.strip()
+    case.state = CaseState.SUBMITTED.value
+    old, new = changed(before, snapshot(case, ("title", "body", "state")))
+    record(case.township_id, author, "case.resubmit", case, before=old, after=new,
+           summary="修改后重新提交")
+    db.session.flush()
     return case
 
 

@@ -7,7 +7,7 @@ Every figure is one SQL aggregate over the recorded rows for the period; nothing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, select
 
@@ -19,7 +19,7 @@ from app.cadres.models import (
     RequiredAction,
     Unit,
 )
-from app.clock import local_date, utc_bounds
+from app.clock import local_date, utc_bounds, zone_of
 from app.extensions import db
 from app.households.models import Household, Village, Visit
 from app.matters.models import OPEN_STATES, SATISFIED_RATINGS, Evaluation, Matter, State
@@ -269,3 +269,52 @@ def set_class_target(township, unit_class: str, *, resolution_pct: int, on_time_
     db.session.flush()
     return row
 
+
+
+# ---------------------------------------------------------------- 日督查 (daily supervision)
+
+@dataclass
+class UnitDay:
+    """One unit's open work on one day, as the morning's supervision reads it."""
+
+    unit: str
+    overdue: list = field(default_factory=list)
+    due_today: list = field(default_factory=list)
+    unanswered: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.overdue) + len(self.due_today) + len(self.unanswered)
+
+
+def daily_supervision(township, today: date) -> list[UnitDay]:
+    """The day's supervision list (日督查, shared/seeds/002 Songmu): per responsible unit, the open
+    matters that are overdue, that fall due today, and those received more than one working day
+    ago that nobody has taken up yet (未响应). Units with most overdue first."""
+    from app.catalogue.models import Centre
+    from app.townships.workdays import WorkCalendar
+
+    calendar = WorkCalendar.for_township(township.id)
+    # Received before the last working day (strictly): more than one working day without a step.
+    last_workday = today - timedelta(days=1)
+    while not calendar.is_workday(last_workday):
+        last_workday -= timedelta(days=1)
+    cutoff = datetime.combine(last_workday, time.min, tzinfo=zone_of(township))
+    rows = db.session.scalars(select(Matter).where(
+        Matter.township_id == township.id, Matter.state.in_([s.value for s in OPEN_STATES]),
+        (Matter.due_on <= today) | (
+            (Matter.state == State.RECEIVED.value) & (Matter.received_at < cutoff)))
+        .order_by(Matter.due_on, Matter.received_at)).all()
+    centres = dict(db.session.execute(select(Centre.id, Centre.name).where(
+        Centre.township_id == township.id)).all())
+    units: dict[str, UnitDay] = {}
+    for m in rows:
+        name = centres.get(m.centre_id) or m.unit_name or "未交办"
+        day = units.setdefault(name, UnitDay(name))
+        if m.due_on < today:
+            day.overdue.append(m)
+        elif m.due_on == today:
+            day.due_today.append(m)
+        else:
+            day.unanswered.append(m)
+    return sorted(units.values(), key=lambda u: (-len(u.overdue), -u.total, u.unit))

@@ -5,24 +5,35 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.access import has_role, public, staff
 from app.accounts.models import Role, RoleGrant, User
+from app.cadres import dual as dual_ops
+from app.cadres import linking, reports
 from app.cadres import operations as ops
-from app.cadres import reports
 from app.cadres.forms import (
     ActionForm,
     CaseForm,
     CommitmentForm,
+    CommitmentRatingForm,
     DutyForm,
     InviteForm,
     PaperCategoryForm,
     QuestionForm,
-    RatingForm,
     RoundForm,
     SettleForm,
     TickForm,
@@ -31,7 +42,6 @@ from app.cadres.models import (
     CaseState,
     CaseWriteUp,
     Commitment,
-    CommitmentRating,
     CommitmentState,
     EvaluationRound,
     Question,
@@ -41,7 +51,7 @@ from app.cadres.models import (
     TestAttempt,
 )
 from app.extensions import db, limiter
-from app.households.models import Household, Visit
+from app.households.models import Grid, Household, HouseholdTag, Village, Visit
 from app.matters.models import Rating
 from app.matters.operations import local_today
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
@@ -256,7 +266,9 @@ def commitments():
         query = query.where(Commitment.cadre_id == current_user.id)
     rows = db.session.scalars(query).all()
     return _render("commitments.html", 422 if form.errors else 200, form=form, rows=rows,
-                   settle_form=SettleForm(formdata=None), today=local_today(township))
+                   settle_form=SettleForm(formdata=None), today=local_today(township),
+                   results=ops.commitment_results(township.id, [c.id for c in rows]),
+                   ratings=Rating.choices())
 
 
 @bp.route("/commitments/<uuid:commitment_id>/settle", methods=["POST"])
@@ -283,16 +295,16 @@ def settle(commitment_id):
 @public_bp.route("/commitments")
 @public
 def public_commitments():
+    township = current_township()
     rows = db.session.execute(
-        select(Commitment, User.name, User.post,
-               select(func.count()).where(CommitmentRating.township_id == Commitment.township_id,
-                                          CommitmentRating.commitment_id == Commitment.id)
-               .scalar_subquery())
+        select(Commitment, User.name, User.post)
         .join(User, User.id == Commitment.cadre_id)
-        .where(Commitment.township_id == current_township().id, Commitment.is_public.is_(True))
+        .where(Commitment.township_id == township.id, Commitment.is_public.is_(True))
         .order_by(User.name, Commitment.due_on)
     ).all()
-    return _render("public_commitments.html", rows=rows)
+    results = ops.commitment_results(township.id, [c.id for c, _name, _post in rows])
+    return _render("public_commitments.html", rows=rows, results=results,
+                   ratings=Rating.choices())
 
 
 def _commitment_for_token(token: str) -> Commitment:
@@ -307,13 +319,22 @@ def _commitment_for_token(token: str) -> Commitment:
 @public
 def rate_commitment(token):
     commitment = _commitment_for_token(token)
-    form = RatingForm()
+    form = CommitmentRatingForm()
     if commitment.state == CommitmentState.MADE:
         return _render("rate_commitment.html", commitment=commitment, form=None)
     if form.validate_on_submit():
-        ops.rate_commitment(commitment, rating=form.rating.data, comment=form.comment.data or "")
-        db.session.commit()
-        return _render("rate_commitment.html", commitment=commitment, form=None, thanked=True)
+        rater = ops.rater_key(commitment.township_id, form.phone.data,
+                              current_app.config["SECRET_KEY"])
+        try:
+            ops.rate_commitment(commitment, rating=form.rating.data,
+                                comment=form.comment.data or "", rater=rater)
+        except ops.CadreError as exc:
+            form.phone.errors.append(str(exc) if rater else _(
+                "本镇登记信息里没有这个号码。请填写村（社区）登记的手机号，或到村委会登记。"))
+        else:
+            db.session.commit()
+            return _render("rate_commitment.html", commitment=commitment, form=None,
+                           thanked=True)
     return _render("rate_commitment.html", 422 if form.errors else 200,
                    commitment=commitment, form=form)
 
@@ -428,17 +449,39 @@ def round_paper_pdf(round_id):
                       "Content-Disposition": f"inline; filename=evaluation-{round_.id}.pdf"}
 
 
-@public_bp.route("/evaluate/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
-@public
-def evaluate(token):
+def _per_link() -> str:
+    """Evaluation rounds are held in a meeting room: fifty residents on one network share one
+    address, so the limit counts per personal link, never per address."""
+    return "evaluate:" + str((request.view_args or {}).get("token", ""))
+
+
+def _evaluation_page(token: str, error: str | None = None, status: int | None = None):
     township = current_township()
     participant = ops.participant_for_token(township.id, token)
     if participant is None:
         abort(404)
     round_ = get_or_404(EvaluationRound, participant.round_id)
-    names = _cadre_names(round_)
     pending = [cid for cid in round_.cadre_ids if cid not in participant.rated_cadre_ids]
+    return round_, participant, pending, lambda pending, error=error: _render(
+        "evaluate.html", status or (422 if error else 200), round_=round_,
+        names=_cadre_names(round_), pending=pending, error=error, ratings=Rating.choices(),
+        done=len(round_.cadre_ids) - len(pending))
+
+
+def _too_many_on_one_link(_limit):
+    """A refused submission comes back with what was typed, to be sent again later."""
+    message = _("提交太频繁，请稍等一分钟再点“提交评价”；您选好的评价还在。")
+    _round, _participant, pending, render = _evaluation_page(
+        request.view_args["token"], message, 429)
+    return make_response(render(pending))
+
+
+@public_bp.route("/evaluate/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"], key_func=_per_link,
+               on_breach=_too_many_on_one_link)
+@public
+def evaluate(token):
+    round_, participant, pending, render = _evaluation_page(token)
     error = None
     if request.method == "POST" and round_.state == RoundState.OPEN:
         ratings = {cid: (request.form.get(f"rating-{cid}"), request.form.get(f"comment-{cid}", ""))
@@ -453,9 +496,7 @@ def evaluate(token):
             else:
                 db.session.commit()
                 pending = [c for c in pending if c not in ratings]
-    return _render("evaluate.html", 422 if error else 200, round_=round_, names=names,
-                   pending=pending, error=error, ratings=Rating.choices(),
-                   done=len(round_.cadre_ids) - len(pending))
+    return render(pending, error)
 
 
 @public_bp.route("/evaluations/<uuid:round_id>")
@@ -488,13 +529,51 @@ def cases():
         query = query.where(or_(CaseWriteUp.author_id == current_user.id,
                                 CaseWriteUp.state == CaseState.APPROVED))
     rows = db.session.scalars(query).all()
+    history = _case_history([c.id for c in rows])
     counts = db.session.execute(
         select(User.name, func.count()).join(CaseWriteUp, CaseWriteUp.author_id == User.id)
         .where(CaseWriteUp.township_id == township.id, CaseWriteUp.state == CaseState.APPROVED)
         .group_by(User.name).order_by(func.count().desc())
     ).all()
     return _render("cases.html", 422 if form.errors else 200, form=form, rows=rows,
-                   counts=counts, supervisor=_is_supervisor())
+                   counts=counts, supervisor=_is_supervisor(), history=history)
+
+
+def _case_history(case_ids) -> dict:
+    """Each case's reviews and resubmissions, oldest first, from the audit log."""
+    from app.audit.models import AuditEvent
+
+    history: dict = {}
+    if not case_ids:
+        return history
+    for event in db.session.scalars(scoped(AuditEvent).where(
+            AuditEvent.target_type == CaseWriteUp.__tablename__,
+            AuditEvent.target_id.in_([str(i) for i in case_ids])).order_by(AuditEvent.at)):
+        history.setdefault(event.target_id, []).append(event)
+    return history
+
+
+@bp.route("/cases/<uuid:case_id>/edit", methods=["GET", "POST"])
+@staff()
+def edit_case(case_id):
+    """The author changes a case returned for changes and sends it again."""
+    case = get_or_404(CaseWriteUp, case_id)
+    if case.author_id != current_user.id:
+        abort(404)
+    form = CaseForm(obj=case)
+    del form.matter_number
+    error = None
+    if form.validate_on_submit():
+        try:
+            ops.resubmit_case(case, current_user, title=form.title.data, body=form.body.data)
+        except ops.CadreError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("已修改并重新提交，等待领导审核。"), "success")
+            return redirect(url_for(".cases"))
+    return _render("case_edit.html", 422 if (form.errors or error) else 200, form=form,
+                   case=case, error=error, history=_case_history([case.id]).get(str(case.id), []))
 
 
 @bp.route("/cases/<uuid:case_id>/review", methods=["POST"])
@@ -502,7 +581,8 @@ def cases():
 def review_case(case_id):
     case = get_or_404(CaseWriteUp, case_id)
     try:
-        ops.review_case(case, current_user, approve=request.form.get("decision") == "approve")
+        ops.review_case(case, current_user, approve=request.form.get("decision") == "approve",
+                        note=request.form.get("note", ""))
     except ops.CadreError as exc:
         flash(str(exc), "error")
     else:
@@ -723,13 +803,253 @@ def _register_documents() -> None:
 
 
 _register_documents()
+from app.cadres import documents as _household_sheet  # noqa: E402,F401  (registers 民情表)
+from app.cadres import minutes as _minutes  # noqa: E402,F401  (registers 会议纪要)
+
+
+@bp.route("/minutes/<any(assembly, studio_session):meeting_kind>/<uuid:meeting_id>",
+          methods=["GET", "POST"])
+@staff(Role.TOWNSHIP_ADMIN, Role.LEADER, Role.CENTRE_STAFF, Role.PARTY_REP)
+def meeting_minutes(meeting_kind, meeting_id):
+    """会议纪要 with attendance for an assembly or a studio session; saving can print it."""
+    from app.cadres import minutes
+    from app.notices import operations as notices
+
+    township = current_township()
+    meeting = minutes.meeting_of(township, meeting_kind, meeting_id)
+    if meeting is None:
+        abort(404)
+    row = minutes.minutes_of(township, meeting)
+    error = None
+    attendance = row.attendance if row else meeting.roster
+    if request.method == "POST":
+        names = request.form.getlist("name")
+        roles = request.form.getlist("role")
+        present = set(request.form.getlist("present"))
+        attendance = [{"name": n, "role": r, "present": str(i) in present}
+                      for i, (n, r) in enumerate(zip(names, roles, strict=False))]
+        for line in (request.form.get("others") or "").splitlines():
+            name, _sep, role = line.strip().partition(" ")
+            if name:
+                attendance.append({"name": name, "role": role.strip(), "present": True})
+        try:
+            row = minutes.save_minutes(township, current_user, meeting,
+                                       chair=request.form.get("chair", ""),
+                                       attendance=attendance,
+                                       summary=request.form.get("summary", ""),
+                                       decisions=request.form.get("decisions", ""))
+        except minutes.MinutesError as exc:
+            error = str(exc)
+        else:
+            doc = None
+            if request.form.get("print"):
+                doc = notices.request_document(township, kind="meeting_minutes",
+                                               subject_id=f"{meeting.kind.value}:{meeting.subject_id}",
+                                               actor=current_user)
+            db.session.commit()
+            if doc is not None:
+                return redirect(url_for("notices.document", document_id=doc.id))
+            flash(_("会议纪要已保存。"), "success")
+            return redirect(url_for(".meeting_minutes", meeting_kind=meeting_kind,
+                                    meeting_id=meeting_id))
+    return _render("minutes.html", 422 if error else 200, meeting=meeting, minutes=row,
+                   attendance=attendance, error=error, form=request.form if error else None)
+
+
+@bp.route("/households/<uuid:household_id>/sheet", methods=["POST"])
+@staff()
+def household_sheet(household_id):
+    """Ask for a household's 民情表 (a document made by a job); its page shows the progress."""
+    from app.notices import operations as notices
+
+    household = get_or_404(Household, household_id)
+    doc = notices.request_document(current_township(), kind="household_sheet",
+                                   subject_id=household.id, actor=current_user)
+    db.session.commit()
+    return redirect(url_for("notices.document", document_id=doc.id))
+
+
+# ---------------------------------------------------------------- 双覆盖: linking and coverage
+
+def _filtered_households(args):
+    """The households the coverage page's filters pick (village, grid, tag, only unlinked)."""
+    query = scoped(Household).where(Household.active.is_(True))
+    if args.get("village_id"):
+        query = query.where(Household.village_id == get_or_404(Village, args["village_id"]).id)
+    if args.get("grid_id"):
+        query = query.where(Household.grid_id == get_or_404(Grid, args["grid_id"]).id)
+    if args.get("unlinked"):
+        query = query.where(Household.contact_cadre_id.is_(None))
+    rows = db.session.scalars(query.order_by(Household.address, Household.head_name)).all()
+    if args.get("tag"):
+        rows = [h for h in rows if args["tag"] in (h.tags or [])]
+    return rows
+
+
+@bp.route("/coverage", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def coverage():
+    """双覆盖: who has no contact cadre, whose load is far from the norm, and linking in bulk —
+    every household of the filtered list to one cadre, or split evenly among several."""
+    township = current_township()
+    args = request.form if request.method == "POST" else request.args
+    households = _filtered_households(args)
+    cadres = linking.cadre_choices(township)
+    error = None
+    if request.method == "POST":
+        chosen = {str(u.id): u for u in cadres}
+        picked = [chosen[i] for i in request.form.getlist("cadre_id") if i in chosen]
+        if request.form.get("scope") != "all":
+            ticked = set(request.form.getlist("household_id"))
+            households = [h for h in households if str(h.id) in ticked]
+        try:
+            if request.form.get("how") == "split":
+                shares = linking.split_evenly(township, current_user, households, picked)
+                message = _("已平均分配 %(n)s 户给 %(k)s 名干部。") % {
+                    "n": sum(shares.values()), "k": len(shares)}
+            else:
+                if len(picked) != 1:
+                    raise linking.LinkError(_("请选择一名联户干部（平均分配可选多名）。"))
+                n = linking.link_households(township, current_user, households, picked[0])
+                message = _("已将 %(n)s 户联系到 %(name)s。") % {"n": n, "name": picked[0].name}
+        except linking.LinkError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            keep = {k: v for k, v in request.form.items()
+                    if k in ("village_id", "grid_id", "tag", "unlinked") and v}
+            return redirect(url_for(".coverage", **keep))
+    village = get_or_404(Village, args["village_id"]) if args.get("village_id") else None
+    report = linking.coverage(township, village_id=getattr(village, "id", None))
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    grids = db.session.scalars(scoped(Grid).order_by(Grid.name)).all()
+    return _render("coverage.html", 422 if error else 200, report=report, households=households,
+                   cadres=cadres, villages=villages, grids=grids, args=args, error=error,
+                   norm=linking.NORM, tags=HouseholdTag.choices(),
+                   names={load.cadre.id: load.cadre.name for load in report.loads}
+                   | {u.id: u.name for u in cadres})
+
+
+@bp.route("/coverage.xlsx")
+@staff(*SUPERVISORS)
+def coverage_export():
+    """The coverage report as Excel: the households without a contact cadre and the cadres'
+    loads, with the page's filter."""
+    from app.spreadsheets import SheetWriter
+
+    township = current_township()
+    village = get_or_404(Village, request.args["village_id"]) \
+        if request.args.get("village_id") else None
+    report = linking.coverage(township, village_id=getattr(village, "id", None))
+    sheet = SheetWriter().add_sheet("未联户农户", ["村（社区）", "户主", "地址", "标签"])
+    for village, rows in report.uncovered.items():
+        for h in rows:
+            sheet.append([village, h.head_name, h.address,
+                          "、".join(HouseholdTag(t).label if t in HouseholdTag._value2member_map_
+                                   else t for t in h.tags or [])])
+    sheet.add_sheet("联户干部", ["干部", "职务", "联系户数", "对照常模（约30户）"])
+    for load in report.loads:
+        sheet.append([load.cadre.name, load.cadre.post or "", load.households,
+                      {"high": "明显偏多", "low": "明显偏少"}.get(load.flag, "")])
+    today = local_today(township)
+    return sheet.response(f"{township.code}-coverage-{today.isoformat()}.xlsx")
+
+
+# ---------------------------------------------------------------- 双评价
+
+def _year_arg(township) -> int:
+    try:
+        year = int(request.values.get("year", ""))
+    except ValueError:
+        year = local_today(township).year
+    return max(2000, min(year, 2100))
+
+
+@bp.route("/dual", methods=["GET", "POST"])
+@staff(*SUPERVISORS)
+def dual():
+    """双评价: residents' rounds and the organisation's score per cadre, combined per year."""
+    township = current_township()
+    year = _year_arg(township)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.form.get("what") == "weights":
+                if not has_role(township, Role.TOWNSHIP_ADMIN):
+                    abort(403)
+                try:
+                    residents = int(request.form.get("residents", ""))
+                    organisation = int(request.form.get("organisation", ""))
+                except ValueError:
+                    raise dual_ops.DualError(_("两项权重须为非负整数，合计 100。")) from None
+                dual_ops.set_weights(township, current_user, residents=residents,
+                                     organisation=organisation,
+                                     public=bool(request.form.get("public")))
+            else:
+                cadre = _staff_user(request.form.get("cadre_id", ""))
+                try:
+                    score = int(request.form.get("score", ""))
+                except ValueError:
+                    raise dual_ops.DualError(_("组织评价须是 0 到 100 分。")) from None
+                dual_ops.assess(township, current_user, cadre=cadre, year=year, score=score,
+                                note=request.form.get("note", ""))
+        except dual_ops.DualError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".dual", year=year))
+    return _render("dual.html", 422 if error else 200, year=year, error=error,
+                   rows=dual_ops.results(township, year), weights=dual_ops.settings_of(township),
+                   is_admin=has_role(township, Role.TOWNSHIP_ADMIN))
+
+
+@bp.route("/dual.xlsx")
+@staff(*SUPERVISORS)
+def dual_export():
+    """The year's assessment sheet (年度考核表) with the combined 双评价 of every cadre."""
+    from app.spreadsheets import workbook_response
+
+    township = current_township()
+    year = _year_arg(township)
+    weights = dual_ops.settings_of(township)
+    rows = [[r.cadre.name, r.cadre.post or "", r.rated,
+             round(r.residents * 100, 1) if r.residents is not None else "",
+             r.organisation if r.organisation is not None else "",
+             r.combined if r.combined is not None else ""]
+            for r in dual_ops.results(township, year)]
+    return workbook_response(
+        f"{township.code}-assessment-{year}.xlsx", f"{year}年度考核",
+        ["干部", "职务", "群众评议人次", f"群众满意率%（权重{weights['residents']}）",
+         f"组织评价（权重{weights['organisation']}）", "综合得分"], rows)
+
+
+@public_bp.route("/evaluations/dual/<int:year>")
+@public
+def public_dual(year):
+    """The combined 双评价 of a year, where the township has chosen to publish it."""
+    township = current_township()
+    if not dual_ops.settings_of(township)["public"]:
+        abort(404)
+    rows = [r for r in dual_ops.results(township, year) if r.combined is not None]
+    return _render("public_dual.html", year=year, rows=rows,
+                   weights=dual_ops.settings_of(township))
+
+
+@bp.route("/daily")
+@staff(*SUPERVISORS)
+def daily():
+    """日督查: today's overdue, due-today and not-yet-taken-up matters, unit by unit."""
+    township = current_township()
+    today = local_today(township)
+    return _render("daily.html", today=today, units=reports.daily_supervision(township, today))
 
 
 @bp.route("/contact-points", methods=["GET", "POST"])
 @staff(*SUPERVISORS)
 def contact_points():
     """Leaders' contact points (联系点) and this month's down-visits (下访) there."""
-    from app.households.models import Village
 
     township = current_township()
     if request.method == "POST":
@@ -762,7 +1082,6 @@ def units():
     """Units in classes (一类/二类/三类), each compared with its class's targets."""
     from app.cadres.models import ClassTarget, UnitClass
     from app.catalogue.models import Centre
-    from app.households.models import Village
 
     township = current_township()
     if request.method == "POST":

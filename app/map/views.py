@@ -217,6 +217,7 @@ def _visit_form(household, township, data=None) -> VisitForm:
     if data is None:
         form.household_id.data = str(household.id)
         form.visited_on.data = local_today(township)
+        form.kind.data = visits.default_visit_kind(current_user, township)
     return form
 
 
@@ -305,7 +306,7 @@ def visit(village_id, household_id):
         try:
             visits.record_visit(
                 township, current_user, household=household, visited_on=form.visited_on.data,
-                method=form.method.data, notes=form.notes.data or "",
+                method=form.method.data, notes=form.notes.data or "", kind=form.kind.data,
                 findings={k: getattr(form, k).data for k in FINDING_FIELDS})
         except TransitionError as error:
             db.session.rollback()

@@ -43,6 +43,7 @@ class Channel(LabelledEnum):
     VISIT = "visit"
     ONLINE = "online"
     PHONE = "phone"
+    EXTERNAL = "external"  # another system through the Open311 API (a 12345 hotline, an app)
 
     @classmethod
     def labels(cls) -> dict[str, str]:
@@ -56,6 +57,7 @@ class Channel(LabelledEnum):
             "visit": _("入户走访"),
             "online": _("网上提交"),
             "phone": _("电话"),
+            "external": _("外部系统转入"),
         }
 
 

@@ -8,6 +8,7 @@ the caller commits.
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -96,6 +97,7 @@ DEFAULT_RULES: dict[str, ChannelRule] = {
     Channel.VISIT: ChannelRule(workdays=10, closeout="manual"),
     Channel.ONLINE: ChannelRule(workdays=10, closeout="manual"),
     Channel.PHONE: ChannelRule(workdays=10, closeout="manual"),
+    Channel.EXTERNAL: ChannelRule(workdays=10, closeout="manual"),
 }
 CLOSEOUT_CHOICES = ("on_reply", "manual", "satisfied")
 
@@ -479,6 +481,9 @@ def evaluate(matter: Matter, *, rating: str, source: str, comment: str = "", ent
         raise TransitionError("工作人员代录评价须记录录入人。")
     if matter.state not in (State.REPLIED, State.CLOSED):
         raise TransitionError("事项答复后才能评价。")
+    if entered_by is not None and entered_by.id in answerable_for(matter):
+        raise TransitionError("您是本事项的受理、承办或答复人，不能代录群众评价；"
+                              "请由督查人员或回访专席录入。")
     exists = db.session.scalar(
         select(func.count()).select_from(Evaluation).where(
             Evaluation.township_id == matter.township_id,
@@ -501,8 +506,13 @@ def evaluate(matter: Matter, *, rating: str, source: str, comment: str = "", ent
             source=source_enum.value, how=how, stage=matter.stage)
     township = township or _township_of(matter)
     rule = channel_rule(township, matter.channel)
+    # A township may let only the resident's own word close a matter: a rating that staff typed
+    # in (by phone, on a visit) then stands as a record but does not close it.
+    own_word = source_enum in RESIDENTS_OWN_SOURCES
+    waits_for_resident = bool((township.settings or {}).get("closeout_needs_resident_rating"))
     if rating_enum.is_satisfied:
-        if matter.state == State.REPLIED and rule.closeout == "satisfied":
+        if matter.state == State.REPLIED and rule.closeout == "satisfied" and (
+                own_word or not waits_for_resident):
             _transition(matter, State.CLOSED, None, "system", kind="closed", rule="satisfied")
     else:
         reopen(matter, None, reason="群众评价不满意", actor_kind="system")
@@ -524,6 +534,36 @@ def due_is_estimate(matter: Matter, township=None, calendar: WorkCalendar | None
         return False
     calendar = calendar or WorkCalendar.for_township(matter.township_id)
     return not calendar.year_known(matter.due_on.year)
+
+
+# Ratings that are the resident's own act (their link or QR code, the window's tablet) or were heard
+# by someone independent of the work (a spot-check call).
+RESIDENTS_OWN_SOURCES = frozenset({EvaluationSource.RESIDENT_LINK, EvaluationSource.WINDOW,
+                                   EvaluationSource.SPOT_CHECK})
+
+
+def answerable_for(matter: Matter) -> set[uuid.UUID]:
+    """Ids of the users answerable for `matter`: who received it, everyone who was ever its
+    responsible person, who replied, and the staff of the centre it is assigned to. None of them
+    may type in the resident's rating of that work (no self-certified satisfaction)."""
+    from app.accounts.models import Role, RoleGrant
+
+    ids = {matter.assignee_id, matter.created_by_id}
+    ids |= set(db.session.scalars(select(Reply.author_id).where(
+        Reply.township_id == matter.township_id, Reply.matter_id == matter.id)))
+    for event in db.session.scalars(select(MatterEvent).where(
+            MatterEvent.township_id == matter.township_id, MatterEvent.matter_id == matter.id)):
+        if event.kind in ("created", "replied", "started", "in_progress"):
+            ids.add(event.actor_id)
+        for value in ((event.data or {}).get("changes") or {}).get("assignee") or []:
+            if value:
+                ids.add(uuid.UUID(str(value)))
+    if matter.centre_id:
+        ids |= set(db.session.scalars(select(RoleGrant.user_id).where(
+            RoleGrant.township_id == matter.township_id, RoleGrant.centre_id == matter.centre_id,
+            RoleGrant.role == Role.CENTRE_STAFF.value)))
+    ids.discard(None)
+    return ids
 
 
 def schedule_revisit(matter: Matter, due_on: date) -> Revisit:

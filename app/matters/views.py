@@ -532,6 +532,28 @@ def rules():
         422 if errors else 200)
 
 
+@bp.route("/rules/resident-rating", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def rules_resident_rating():
+    """Whether only the resident's own rating (their link, the window's tablet, a spot-check)
+    may close a matter whose rule waits for satisfaction; ratings typed in by staff then stand
+    as a record without closing it."""
+    from app.audit.operations import record
+
+    township = current_township()
+    wanted = request.form.get("closeout_needs_resident_rating") == "1"
+    before = bool((township.settings or {}).get("closeout_needs_resident_rating"))
+    if wanted != before:
+        township.settings = {**(township.settings or {}), "closeout_needs_resident_rating": wanted}
+        record(township.id, current_user, "rules.closeout_rating", township,
+               before={"closeout_needs_resident_rating": before},
+               after={"closeout_needs_resident_rating": wanted},
+               summary=_("满意销号须群众本人评价") if wanted else _("满意销号可由工作人员代录"))
+        db.session.commit()
+    flash(_("规则已保存。"), "success")
+    return redirect(url_for(".rules"))
+
+
 EVENT_LABELS = {
     "created": _l("受理"), "assigned": _l("交办"), "in_progress": _l("开始办理"),
     "escalated": _l("上报"), "replied": _l("答复"), "closed": _l("销号"),

@@ -213,6 +213,8 @@ class StudioCase(TenantScoped, Timestamped, db.Model):
     reception_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     matter_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     member_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The suggestion as the visitor gave it, whole (the matter's title is its first 120 characters).
+    text: Mapped[str] = mapped_column(Text, default="", nullable=False)
     referred_to: Mapped[str | None] = mapped_column(String(80))
     referral_due: Mapped[date | None] = mapped_column(Date)
     good_example: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

@@ -306,10 +306,14 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
                           received_at=now or utcnow())
     db.session.add(reception)
     db.session.flush()
+    context = f"{topic.strip()}：{said.strip()}" if said.strip() else topic.strip()
     for text in suggestions:
+        # Every word is kept: the title is a headline, the whole text is the matter's description
+        # and the case's own text.
+        title = text if len(text) <= 120 else text[:119] + "…"
         matter = ledger.create_matter(
-            township, channel=Channel.STUDIO, title=text[:120], actor=actor,
-            description=f"{topic.strip()}：{said.strip()}" if said.strip() else topic.strip(),
+            township, channel=Channel.STUDIO, title=title, actor=actor,
+            description=text if text == title and not context else f"{text}\n\n{context}",
             category="suggestion", contact_name=reception.visitor_name,
             contact_phone=reception.visitor_phone, workdays=reply_workdays, now=now,
             is_public=is_public,
@@ -319,7 +323,8 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
             # account, it is theirs in the ledger too (their list, their due-date reminders).
             ledger.assign(matter, actor, assignee=db.session.get(User, member.user_id))
         db.session.add(StudioCase(township_id=township.id, reception_id=reception.id,
-                                  matter_id=matter.id, member_id=getattr(member, "id", None)))
+                                  matter_id=matter.id, member_id=getattr(member, "id", None),
+                                  text=text))
     db.session.flush()
     return reception
 

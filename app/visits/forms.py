@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.households.models import VisitMethod
+from app.households.models import VisitKind, VisitMethod
 
 FINDING_FIELDS = {
     "hardship": _l("生活困难"),
@@ -24,6 +24,9 @@ class VisitForm(FlaskForm):
     method = RadioField(_l("方式"), default=VisitMethod.IN_PERSON.value,
                         choices=[(m.value, m.label) for m in VisitMethod],
                         validators=[DataRequired()])
+    # 三访: 走访 by grassroots members, 下访 by leaders at their contact points, 接访 receptions.
+    kind = RadioField(_l("类别"), default=VisitKind.ROUND.value,
+                      choices=[(k.value, k.label) for k in VisitKind], validators=[DataRequired()])
     notes = TextAreaField(_l("走访情况"), validators=[Optional(), Length(max=2000)])
     hardship = TextAreaField(FINDING_FIELDS["hardship"], validators=[Optional(), Length(max=1000)])
     prosperity = TextAreaField(FINDING_FIELDS["prosperity"],
@@ -37,6 +40,7 @@ class VisitForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Choices are labelled at request time (the labels are translated).
         self.method.choices = [(m.value, m.label) for m in VisitMethod]
+        self.kind.choices = [(k.value, k.label) for k in VisitKind]
 
 
 class RaiseForm(FlaskForm):

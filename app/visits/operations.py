@@ -14,7 +14,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.households.models import FindingKind, Grid, Household, Village, Visit, VisitMethod
+from app.households.models import (
+    FindingKind,
+    Grid,
+    Household,
+    Village,
+    Visit,
+    VisitKind,
+    VisitMethod,
+)
 from app.matters import operations as matters
 from app.matters.models import Matter
 from app.matters.operations import TransitionError
@@ -22,7 +30,7 @@ from app.matters.operations import TransitionError
 
 def record_visit(township, actor, *, household: Household, visited_on: date, method: str,
                  notes: str = "", findings: dict[str, str] | None = None,
-                 today: date | None = None) -> Visit:
+                 today: date | None = None, kind: str = VisitKind.ROUND.value) -> Visit:
     """Record a visit with what was heard under the five must-record headings (五必记).
 
     Empty headings are dropped; a visit dated in the future is refused (diaries record the past).
@@ -37,10 +45,20 @@ def record_visit(township, actor, *, household: Household, visited_on: date, met
             clean[key] = text.strip()
     visit = Visit(township_id=township.id, household_id=household.id, visitor_id=actor.id,
                   visited_on=visited_on, method=VisitMethod(method).value, notes=notes.strip(),
-                  findings=clean)
+                  findings=clean, kind=VisitKind(kind or VisitKind.ROUND).value)
     db.session.add(visit)
     db.session.flush()
     return visit
+
+
+def default_visit_kind(user, township) -> str:
+    """What a visit form starts as: a leader's visit is a 下访 to a contact point, anyone else's a
+    走访; the person recording can always change it (接访 for a resident received)."""
+    from app.accounts.models import Role
+
+    if Role.LEADER in user.roles_in(township.id):
+        return VisitKind.DOWN.value
+    return VisitKind.ROUND.value
 
 
 def raised_matters(visit: Visit) -> dict[str, Matter]:

@@ -12,7 +12,7 @@ from sqlalchemy import case, select
 from app.access import staff
 from app.accounts.models import Role, RoleGrant
 from app.extensions import db
-from app.households.models import FindingKind, Household, Visit, VisitMethod
+from app.households.models import FindingKind, Household, Visit, VisitKind, VisitMethod
 from app.matters.operations import TransitionError, local_today
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 from app.visits import operations as ops
@@ -59,6 +59,7 @@ def new():
     _household_choices(form)
     if request.method == "GET":
         form.visited_on.data = local_today(township)
+        form.kind.data = ops.default_visit_kind(current_user, township)
         if request.args.get("household_id"):
             form.household_id.data = request.args["household_id"]
     if form.validate_on_submit():
@@ -66,7 +67,7 @@ def new():
         try:
             visit = ops.record_visit(
                 township, current_user, household=household, visited_on=form.visited_on.data,
-                method=form.method.data, notes=form.notes.data or "",
+                method=form.method.data, notes=form.notes.data or "", kind=form.kind.data,
                 findings={k: getattr(form, k).data for k in FINDING_FIELDS})
         except TransitionError as error:
             form.visited_on.errors = [*form.visited_on.errors, str(error)]
@@ -85,7 +86,8 @@ def detail(visit_id):
     fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
     template = "visits/_detail.html" if fragment else "visits/detail.html"
     return render_template(template, visit=visit, raised=ops.raised_matters(visit),
-                           form=RaiseForm(), FindingKind=FindingKind, VisitMethod=VisitMethod)
+                           form=RaiseForm(), FindingKind=FindingKind, VisitMethod=VisitMethod,
+                           VisitKind=VisitKind)
 
 
 @bp.route("/<uuid:visit_id>/raise/<kind>", methods=["POST"])

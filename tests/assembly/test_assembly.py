@@ -176,10 +176,12 @@ def test_a_juror_scores_once_and_scores_stay_hidden_until_all_have(town):
     # Held apart until the round is complete: no score row yet to line up against the marks.
     assert ops.scores_of(first) == [] and len(first.pending) == 2
     ops.submit_score(jurors[2], first, a, _points(a, 10, 10, 10))
-    assert ops.scores_visible(first, a)
+    # Complete, but shown nowhere (the clerk's screen included) until the round is closed.
+    assert ops.progress(first, a).complete and not ops.scores_visible(first, a)
     assert sorted(s.total for s in ops.scores_of(first)) == [60.0, 80.0, 100.0]
     assert first.pending == []
     ops.close_round(first, a, town[0], town[1])
+    assert ops.scores_visible(first, a)
     with pytest.raises(TransitionError, match="不在评分中"):
         ops.submit_score(jurors[0], first, a, _points(a, 1, 1, 1))
 
@@ -224,9 +226,9 @@ def test_paper_sheets_count_for_jurors_on_paper_only(town):
         ops.submit_score(jurors[0], first, a, _points(a, 5, 5, 5))
     ops.submit_score(jurors[1], first, a, _points(a, 7, 7, 7))
     ops.submit_score(jurors[2], first, a, _points(a, 8, 8, 8))
-    assert not ops.scores_visible(first, a)  # the paper sheet is still out
+    assert not ops.progress(first, a).complete  # the paper sheet is still out
     ops.enter_paper_sheet(first, a, _points(a, 9, 9, 9))
-    assert ops.scores_visible(first, a)
+    assert ops.progress(first, a).complete
     with pytest.raises(TransitionError, match="已全部录入"):
         ops.enter_paper_sheet(first, a, _points(a, 9, 9, 9))
 
@@ -237,7 +239,7 @@ def test_a_juror_leaving_completes_the_round(town):
     ops.submit_score(jurors[0], first, a, _points(a, 5, 5, 5))
     ops.submit_score(jurors[1], first, a, _points(a, 7, 7, 7))
     ops.set_attendance(jurors[2], present=False, on_paper=False)
-    assert ops.scores_visible(first, a)
+    assert ops.progress(first, a).complete
     assert sorted(s.total for s in ops.scores_of(first)) == [50.0, 70.0]
 
 
@@ -257,7 +259,7 @@ def test_absent_jurors_are_not_waited_for(town):
     ops.open_round(first, a)
     ops.submit_score(jurors[0], first, a, _points(a, 5, 5, 5))
     ops.submit_score(jurors[1], first, a, _points(a, 5, 5, 5))
-    assert ops.scores_visible(first, a)
+    assert ops.progress(first, a).complete
     with pytest.raises(TransitionError, match="未登记到会"):
         ops.submit_score(jurors[2], first, a, _points(a, 5, 5, 5))
 
@@ -360,13 +362,16 @@ def test_closes_only_on_a_satisfied_evaluation_even_if_the_rule_is_loosened(town
         matters.local_today(t), 30)
     with pytest.raises(TransitionError, match="满意后方可销号"):
         matters.close(m, admin, township=t)
-    matters.evaluate(m, rating="dissatisfied", source="phone", entered_by=admin, township=t)
+    # The clerk who registered the criticism may not type in the resident's rating: a leader does.
+    with pytest.raises(TransitionError, match="不能代录"):
+        matters.evaluate(m, rating="satisfied", source="phone", entered_by=admin, township=t)
+    matters.evaluate(m, rating="dissatisfied", source="phone", entered_by=leader, township=t)
     assert m.state == "reopened"
     matters.reply(m, cadre, public_text="已修好。", township=t)
     matters.record_revisit(db.session.scalars(select(Revisit).where(
         Revisit.matter_id == m.id, Revisit.done_at.is_(None))).first(), admin, method="phone",
         outcome="群众确认已修好")
-    matters.evaluate(m, rating="satisfied", source="phone", entered_by=admin, township=t)
+    matters.evaluate(m, rating="satisfied", source="phone", entered_by=leader, township=t)
     matters.close(m, admin, township=t)
     assert m.state == "closed"
 

@@ -4,7 +4,7 @@ public board with masked names, the three PDFs."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -160,14 +160,16 @@ def test_jurors_score_from_their_links_and_the_clerk_sees_scores_only_at_the_end
 
     login(client, admin)
     screen = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session")
-    assert "已评 1 / 2" in screen.text and "评分在全部到会评委评完之前不显示" in screen.text
+    assert "已评 1 / 2" in screen.text and "分数在本轮结束之前不显示" in screen.text
     assert "81.0" not in screen.text
     other = app.test_client()
     url2 = f"{_base(t)}/assemblies/jury/{jurors[1].token}"
     other.post(url2, data={**points, "csrf_token": csrf(other.get(url2).text),
                            "accurate": "5", "sharp": "5", "constructive": "5"})
     screen = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session")
-    assert "全部评委已评分" in screen.text and "50.0、81.0" in screen.text
+    # Every juror has scored, and still no score shows until the clerk closes the round.
+    assert "全部到会评委已评分" in screen.text and "81.0" not in screen.text
+    assert "50.0" not in screen.text
     with app.app_context():
         bind_township(db.session, t.id)
         assert db.session.scalar(select(func.count()).select_from(Score)) == 2
@@ -238,7 +240,8 @@ def test_clerk_marks_a_paper_juror_and_enters_the_sheet(app, client, town):
                           "accurate": "5", "sharp": "5", "constructive": "5"})
     round_part = client.get(f"{_base(t)}/assembly/assemblies/{a.id}/session?part=round",
                             headers={"HX-Request": "true"})
-    assert "已评 2 / 2" in round_part.text and "50.0、100.0" in round_part.text
+    assert "已评 2 / 2" in round_part.text and "全部到会评委已评分" in round_part.text
+    assert "100.0" not in round_part.text  # no score before the round is closed
 
 
 def test_opening_before_the_announced_day_asks_for_a_reason_and_keeps_it(app, client, town):
@@ -258,3 +261,52 @@ def test_opening_before_the_announced_day_asks_for_a_reason_and_keeps_it(app, cl
         assert (row.state, row.started_on, row.early_start_reason) == (
             "in_session", local_today(t), "镇党委决定提前")
     assert "提前原因：镇党委决定提前" in client.get(f"{_base(t)}/assembly/assemblies/{a.id}").text
+
+
+def test_a_mistyped_criticism_is_corrected_or_withdrawn_before_it_is_scored(app, client, town):
+    """Its history is kept: the page lists who changed what, and a withdrawn criticism stays,
+    with its reason, out of the order."""
+    from app.audit.models import AuditEvent
+
+    t, admin, _ = town
+    with app.app_context():
+        bind_township(db.session, t.id)
+        a = ops.create_assembly(t, admin, title="有奖批评大会", held_on=date(2030, 6, 28),
+                                venue="镇政府")
+        wrong = ops.add_criticism(a, title="村道坑哇无人修", raised_by="王小明")
+        twice = ops.add_criticism(a, title="村道坑洼无人修（重复）", raised_by="王小明")
+        db.session.commit()
+        a_id, wrong_id, twice_id = a.id, wrong.id, twice.id
+    login(client, admin)
+    page_url = f"{_base(t)}/assembly/assemblies/{a_id}/criticisms/{wrong_id}"
+    page = client.get(page_url)
+    token = csrf(page.text)
+    empty = client.post(f"{page_url}/edit", data={"csrf_token": token, "title": ""})
+    assert empty.status_code == 422 and "请填写批评意见的标题" in empty.text
+    fixed = client.post(f"{page_url}/edit", data={
+        "csrf_token": token, "title": "村道坑洼无人修", "content": "东村到西村的村道",
+        "raised_by": "王小明"})
+    assert fixed.status_code == 302
+    history = client.get(page_url).text
+    assert "修改记录" in history and "村道坑哇无人修" in history  # what it said before
+    twice_url = f"{_base(t)}/assembly/assemblies/{a_id}/criticisms/{twice_id}"
+    assert client.post(f"{twice_url}/withdraw", data={"csrf_token": token, "reason": ""}
+                       ).status_code == 422
+    assert client.post(f"{twice_url}/withdraw", data={"csrf_token": token,
+                                                      "reason": "与第1条重复"}).status_code == 302
+    with app.app_context():
+        bind_township(db.session, t.id)
+        a = db.session.get(Assembly, (t.id, a_id))
+        assert [c.title for c in ops.criticisms_of(a)] == ["村道坑洼无人修"]
+        assert [c.withdrawn_reason for c in ops.criticisms_of(a, withdrawn=True)] == [
+            "与第1条重复"]
+        assert [e.action for e in db.session.scalars(
+            select(AuditEvent).order_by(AuditEvent.at))] == ["criticism.edit",
+                                                              "criticism.withdraw"]
+        row = db.session.get(Criticism, (t.id, wrong_id))
+        row.round_state = "closed"  # scored: from now on it is followed as a matter
+        db.session.commit()
+    refused = client.post(f"{page_url}/edit", data={"csrf_token": token, "title": "再改"})
+    assert refused.status_code == 422 and "不能再修改" in refused.text
+    detail = client.get(f"{_base(t)}/assembly/assemblies/{a_id}").text
+    assert "已撤回的批评意见" in detail and "与第1条重复" in detail

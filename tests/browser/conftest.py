@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import moved_now
 
@@ -55,16 +53,6 @@ def browser_type_launch_args():
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"],
     }
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The test application on a free loopback port, for the whole session."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture

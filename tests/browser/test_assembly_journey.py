@@ -128,9 +128,10 @@ def test_assembly_from_announcement_to_a_satisfied_close(live_server, browser, t
         # Two of three: the scores stay hidden, even on the clerk's screen.
         page.reload()
         expect(page.locator("#round-progress")).to_contain_text("已评 2 / 3")
-        expect(page.locator("#round-scores")).to_contain_text("评分在全部到会评委评完之前不显示")
+        expect(page.locator("#round-scores")).to_contain_text("分数在本轮结束之前不显示")
         _score(jurors[2], links[2], title, points[2])
-        expect(page.locator("#round-scores")).to_contain_text("全部评委已评分")  # htmx polls
+        # htmx polls: complete, and the scores still hidden until the round is closed.
+        expect(page.locator("#round-scores")).to_contain_text("全部到会评委已评分")
         _shot(page, f"round-{position}")
         page.get_by_role("button", name="结束本条评分").click()
         expect(page.locator(f"#criticism-{position}")).to_contain_text("评分结束")

@@ -67,7 +67,16 @@ def test_commitment_is_kept_with_evidence_then_rated(town):
     with pytest.raises(ops.CadreError, match="佐证"):
         ops.settle_commitment(c, cadre, kept=True, evidence="")
     ops.settle_commitment(c, cadre, kept=True, evidence="12月10日已全部更换")
-    ops.rate_commitment(c, rating="very_satisfied", comment="亮了")
+    factories.household(t, head="王大爷", phone="13800005678")
+    assert ops.rater_key(t.id, "13900000000", "secret") is None  # not in the register
+    rater = ops.rater_key(t.id, "138 0000 5678", "secret")
+    ops.rate_commitment(c, rating="very_satisfied", comment="亮了", rater=rater)
+    with pytest.raises(ops.CadreError, match="已经评价过"):
+        ops.rate_commitment(c, rating="dissatisfied", rater=rater)
+    with pytest.raises(ops.CadreError, match="手机号"):
+        ops.rate_commitment(c, rating="dissatisfied", rater=None)
+    assert ops.commitment_results(t.id, [c.id])[c.id] == {
+        "count": 1, "by_rating": {"very_satisfied": 1}, "satisfaction": 1.0}
     assert c.state == "kept"
     with pytest.raises(ops.CadreError):
         ops.settle_commitment(c, cadre, kept=False, evidence="改口")
@@ -186,3 +195,24 @@ def test_pages_link_a_commitment_to_a_matter_by_its_number(app, client):
     with app.app_context():
         bind_township(db.session, t.id)
         assert db.session.scalar(select(Commitment.matter_id)) == m.id
+
+
+def test_a_returned_case_is_edited_and_sent_again_with_its_history(town):
+    from app.audit.models import AuditEvent
+
+    t, leader, cadre, _ = town
+    case = ops.submit_case(t, cadre, title="帮王大爷办低保", body="走访三次")
+    with pytest.raises(ops.CadreError, match="要改什么"):
+        ops.review_case(case, leader, approve=False)
+    ops.review_case(case, leader, approve=False, note="写清楚办理经过和群众评价")
+    with pytest.raises(ops.CadreError, match="作者本人"):
+        ops.resubmit_case(case, leader, title="x", body="y")
+    ops.resubmit_case(case, cadre, title="帮王大爷办低保", body="走访三次，协调民政所，当月到账")
+    assert case.state == "submitted"
+    with pytest.raises(ops.CadreError, match="退回修改的案例"):
+        ops.resubmit_case(case, cadre, title="再改", body="再改")
+    ops.review_case(case, leader, approve=True)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.at)).all()
+    assert [e.action for e in events] == ["case.return", "case.resubmit", "case.approve"]
+    assert events[0].after["note"] == "写清楚办理经过和群众评价"
+    assert events[1].before["body"] == "走访三次" and events[1].after["state"] == "submitted"

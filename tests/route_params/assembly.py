@@ -27,4 +27,5 @@ PARAMS = {
     "juror_token": lambda town: town.objects.jurors[0].token,
     "assembly_step": lambda town: "announce",
     "round_step": lambda town: "open",
+    "change": lambda town: "edit",
 }

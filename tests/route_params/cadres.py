@@ -28,6 +28,10 @@ PARAMS = {
     "round_id": lambda town: town.objects.round.id,
     "case_id": lambda town: town.objects.case.id,
     "attempt_id": lambda town: town.objects.attempt.id,
+    # Minutes of a meeting: the assembly of tests/route_params/assembly.py.
+    "year": lambda town: 2026,
+    "meeting_kind": lambda town: "assembly",
+    "meeting_id": lambda town: town.objects.assembly.id,
 }
 
 # A test attempt is its taker's (the cadre's); supervisors may look at it.
@@ -37,4 +41,6 @@ OWNED = {
     "cadres.take_test": _OWNER_OR_SUPERVISOR,
     "cadres.tick": _OWNER_OR_SUPERVISOR,
     "cadres.settle": _OWNER_OR_SUPERVISOR,
+    # A case is edited by its author alone (the cadre who wrote it).
+    "cadres.edit_case": {Role.CADRE},
 }

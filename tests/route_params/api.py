@@ -1,0 +1,17 @@
+"""Open311 and the API keys page: a key in each township."""
+
+
+def extend(town):
+    from app.accounts.models import Role
+    from app.api import operations as ops
+
+    town.objects.api_key, town.objects.api_plain = ops.issue_key(
+        town.township, town.users[Role.TOWNSHIP_ADMIN], name="县12345热线")
+
+
+PARAMS = {
+    "api_key_id": lambda town: town.objects.api_key.id,
+    "fmt": lambda town: "json",
+    "service_code": lambda town: "cat-suggestion",
+    "service_request_id": lambda town: "NONE-2026-000001",
+}
