@@ -2,7 +2,7 @@
 onboarding links for a township's first administrator
 
 Revision ID: 0030_accounts_lifecycle
-Revises: 0016_audit_counties
+Revises: 0021_assembly_started_on
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import app.models
 
 # revision identifiers, used by Alembic.
 revision = '0030_accounts_lifecycle'
-down_revision = '0016_audit_counties'
+down_revision = "0021_assembly_started_on"
 branch_labels = None
 depends_on = None
 

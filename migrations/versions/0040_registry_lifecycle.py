@@ -3,7 +3,7 @@ status (moved away, deceased, dissolved, merged) and a household number, import 
 uploaded sheet from its check to its import, the idempotency key of the import)
 
 Revision ID: 0040_registry_lifecycle
-Revises: 0016_audit_counties
+Revises: 0030_accounts_lifecycle
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from app.migration_helpers import disable_tenant_rls, enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '0040_registry_lifecycle'
-down_revision = '0016_audit_counties'
+down_revision = "0030_accounts_lifecycle"
 branch_labels = None
 depends_on = None
 

@@ -7,14 +7,14 @@ items start private. Existing matters of such items, and of the private categori
 the board (they were published by default, 医疗救助 included).
 
 Revision ID: 0050_privacy_publication
-Revises: 0016_audit_counties
+Revises: 0040_registry_lifecycle
 """
 from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0050_privacy_publication'
-down_revision = '0016_audit_counties'
+down_revision = "0040_registry_lifecycle"
 branch_labels = None
 depends_on = None
 

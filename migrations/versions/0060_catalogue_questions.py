@@ -1,7 +1,7 @@
 """catalogue: a service item's own intake questions (typed, required or not)
 
 Revision ID: 0060_catalogue_questions
-Revises: 0016_audit_counties
+Revises: 0050_privacy_publication
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0060_catalogue_questions'
-down_revision = '0016_audit_counties'
+down_revision = "0050_privacy_publication"
 branch_labels = None
 depends_on = None
 

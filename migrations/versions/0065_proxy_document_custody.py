@@ -2,7 +2,7 @@
 (the new card), and who signed for it when handed back
 
 Revision ID: 0065_proxy_document_custody
-Revises: 0016_audit_counties
+Revises: 0061_hall_booking_answers
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import app.models
 
 # revision identifiers, used by Alembic.
 revision = '0065_proxy_document_custody'
-down_revision = '0016_audit_counties'
+down_revision = "0061_hall_booking_answers"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 in working days and its norm of households per contact cadre
 
 Revision ID: 0080_counties_escalations
-Revises: 0016_audit_counties
+Revises: 0066_hotline_calls_templates
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from app.migration_helpers import disable_tenant_rls, enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '0080_counties_escalations'
-down_revision = '0016_audit_counties'
+down_revision = "0066_hotline_calls_templates"
 branch_labels = None
 depends_on = None
 
