@@ -12,7 +12,8 @@ from app.extensions import db
 # Platform-wide tables (no township yet, or across townships): reference tables on Citus.
 PLATFORM_TABLES = {"townships", "users", "alembic_version", "onboarding_drafts", "counties",
                    "departments", "county_grants", "national_calendar_years",
-                   "national_calendar_days"}
+                   "national_calendar_days", "county_reports", "county_spot_checks",
+                   "onboarding_links", "sign_ins"}
 
 
 def test_migrations_form_one_line():

@@ -187,7 +187,8 @@ def create_request(township, key: ApiKey, *, service_code: str, description: str
 
 def by_token(township, token: str) -> Matter | None:
     for matter in db.session.scalars(select(Matter).where(
-            Matter.township_id == township.id, Matter.channel == Channel.EXTERNAL.value)):
+            Matter.township_id == township.id, Matter.channel == Channel.EXTERNAL.value)
+            .order_by(Matter.received_at.desc())):
         if ((matter.extra or {}).get("external") or {}).get("token") == token:
             return matter
     return None
@@ -197,9 +198,10 @@ def _aware(day_or_time, zone: ZoneInfo):
     return day_or_time.astimezone(zone).isoformat(timespec="seconds")
 
 
-def describe(township, matter: Matter, *, centres: dict, items: dict, updated: dict) -> dict:
+def describe(township, matter: Matter, *, centres: dict, items: dict, updated: dict,
+             full: bool = True) -> dict:
     """A matter as a GeoReport service request: only what the public board may show (no name,
-    phone, ID or exact address; free text masked)."""
+    phone, ID or exact address; free text masked), and without its text when `full` is False."""
     zone = ZoneInfo(township.timezone)
     reply = matter.public_reply
     closed = matter.state in (State.CLOSED, State.WITHDRAWN, State.DUPLICATE,
@@ -217,10 +219,10 @@ def describe(township, matter: Matter, *, centres: dict, items: dict, updated: d
     return {
         "service_request_id": matter.number,
         "status": "closed" if closed else "open",
-        "status_notes": mask_text(reply.public_text) if reply else "",
+        "status_notes": mask_text(reply.public_text) if reply and full else "",
         "service_name": name,
         "service_code": code,
-        "description": mask_text(matter.title),
+        "description": mask_text(matter.title) if full else "",
         "agency_responsible": centres.get(matter.centre_id) or matter.unit_name or "",
         "service_notice": "",
         "requested_datetime": _aware(matter.received_at, zone),
@@ -235,16 +237,19 @@ def describe(township, matter: Matter, *, centres: dict, items: dict, updated: d
     }
 
 
+def _own(matter: Matter, key: ApiKey | None) -> bool:
+    return key is not None and matter.channel == Channel.EXTERNAL.value and \
+        ((matter.extra or {}).get("external") or {}).get("api_key") == key.key_prefix
+
+
 def find_requests(township, key: ApiKey | None, *, ids: list[str], codes: list[str],
-                  start: datetime | None, end: datetime | None, statuses: list[str]) -> list:
-    """The requests a caller may read: the matters public on the board, and those its own key
-    sent. By id (which overrides every other filter), else in the date window (the spec's
-    default: the last 90 days), capped."""
+                  start: datetime | None, end: datetime | None,
+                  statuses: list[str]) -> list[tuple[Matter, bool]]:
+    """The requests a caller may read, each with whether its text may be shown: a matter public
+    on the board, or one its own key sent, in full (masked); any other asked for by its number,
+    its state only (no description, no reply text). Without numbers, only the first kind, in the
+    date window (the spec's default: the last 90 days), capped."""
     query = select(Matter).where(Matter.township_id == township.id)
-    visible = Matter.is_public.is_(True)
-    if key is not None:
-        visible = visible | (Matter.channel == Channel.EXTERNAL.value)
-    query = query.where(visible)
     if ids:
         query = query.where(Matter.number.in_(ids))
     else:
@@ -252,20 +257,23 @@ def find_requests(township, key: ApiKey | None, *, ids: list[str], codes: list[s
         start = start or end - DEFAULT_WINDOW
         if start > end:
             raise ApiError(400, "start_date is after end_date")
-        query = query.where(Matter.received_at >= start, Matter.received_at <= end)
+        visible = Matter.is_public.is_(True)
+        if key is not None:
+            visible = visible | (Matter.channel == Channel.EXTERNAL.value)
+        query = query.where(visible, Matter.received_at >= start, Matter.received_at <= end)
     rows = db.session.scalars(query.order_by(Matter.received_at.desc()).limit(MAX_RESULTS * 2))
     out = []
     for m in rows:
-        if key is not None and m.channel == Channel.EXTERNAL.value and not m.is_public and \
-                ((m.extra or {}).get("external") or {}).get("api_key") != key.key_prefix:
+        full = bool(m.is_public) or _own(m, key)
+        if not ids and not full:
             continue  # another system's private request
-        out.append(m)
+        out.append((m, full))
     if codes:
-        out = [m for m in out if (f"item-{m.service_item_id}" if m.service_item_id
-                                  else f"cat-{m.category}") in codes]
+        out = [(m, f) for m, f in out if (f"item-{m.service_item_id}" if m.service_item_id
+                                          else f"cat-{m.category}") in codes]
     if statuses:
         closed = {State.CLOSED, State.WITHDRAWN, State.DUPLICATE, State.NOT_RESPONSIBLE}
-        out = [m for m in out if ("closed" if m.state in closed else "open") in statuses]
+        out = [(m, f) for m, f in out if ("closed" if m.state in closed else "open") in statuses]
     return out[:MAX_RESULTS]
 
 
@@ -276,7 +284,7 @@ def last_updates(township, matters: list[Matter]) -> dict[uuid.UUID, datetime]:
 
     return dict(db.session.execute(select(MatterEvent.matter_id, func.max(MatterEvent.at)).where(
         MatterEvent.township_id == township.id,
-        MatterEvent.matter_id.in_([m.id for m in matters])).group_by(MatterEvent.matter_id)))
+        MatterEvent.matter_id.in_([m.id for m in matters])).group_by(MatterEvent.matter_id)).all())
 
 
 def lookups(township) -> tuple[dict, dict]:

@@ -207,12 +207,12 @@ def _requests(township, ids: list[str], fmt: str):
         ops.parse_when(request.values.get("end_date"))
     if start and end and (end - start).days > 90:
         raise ops.ApiError(400, "start_date and end_date may not span more than 90 days")
-    matters = ops.find_requests(township, key, ids=ids, codes=split("service_code"),
-                                start=start, end=end, statuses=statuses)
+    found = ops.find_requests(township, key, ids=ids, codes=split("service_code"),
+                              start=start, end=end, statuses=statuses)
     centres, items = ops.lookups(township)
-    updated = ops.last_updates(township, matters)
-    return [ops.describe(township, m, centres=centres, items=items, updated=updated)
-            for m in matters]
+    updated = ops.last_updates(township, [m for m, _full in found])
+    return [ops.describe(township, m, centres=centres, items=items, updated=updated, full=full)
+            for m, full in found]
 
 
 @public_bp.route("/v2/requests.<fmt>")

@@ -152,9 +152,16 @@ def test_keys_are_per_township_and_errors_follow_the_spec(app, live_server, town
         **base, "jurisdiction_id": t.slug, "api_key": plain}).json()[0]
     assert requests.get(f"{root}/requests/{posted['service_request_id']}.json", params={
         "jurisdiction_id": other.slug, "api_key": other_plain}).status_code == 404
-    # …nor, being private, anyone's without the key that sent it.
-    assert requests.get(f"{root}/requests/{posted['service_request_id']}.json", params={
-        "jurisdiction_id": t.slug}).status_code == 404
+    # …and, being private, its text is no one's but the sender's: by its number, its state only.
+    number = posted["service_request_id"]
+    (bare,) = requests.get(f"{root}/requests/{number}.json",
+                           params={"jurisdiction_id": t.slug}).json()
+    assert (bare["status"], bare["description"]) == ("open", "")
+    assert number not in {r["service_request_id"] for r in requests.get(
+        f"{root}/requests.json", params={"jurisdiction_id": t.slug}).json()}
+    (own,) = requests.get(f"{root}/requests/{number}.json",
+                          params={"jurisdiction_id": t.slug, "api_key": plain}).json()
+    assert own["description"] == "路灯不亮"
 
     with app.app_context():
         bind_township(db.session, t.id)
