@@ -48,8 +48,16 @@ def _masking_factory(previous):
     return factory
 
 
+# Access logs carry no query string (their formats: werkzeug's filter, deploy/gunicorn.conf.py);
+# their addresses and times would read as phone numbers to the masking.
+ACCESS_LOGGERS = ("gunicorn.access", "werkzeug")
+
+
 def _mask_record(record: logging.LogRecord) -> None:
     from app.privacy import mask_text
+
+    if record.name in ACCESS_LOGGERS and not record.exc_info:
+        return
 
     message = record.getMessage()
     masked = mask_text(message)

@@ -130,6 +130,7 @@ def test_gunicorn_access_log_has_no_query_string_or_referrer():
     logger.access(Response(), request_headers, environ, timedelta(milliseconds=12))
     line = stream.getvalue()
     assert "/t/x/hall/" in line and PHONE not in line and "q=" not in line
+    assert line.startswith("10.0.0.1 - [")  # the address stays readable
 
 
 def test_nginx_logs_with_the_masked_format():
