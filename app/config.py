@@ -75,9 +75,10 @@ def from_environment() -> dict:
         # "Stay signed in" lasts this long unless the user's township sets a shorter time.
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        # Content-Security-Policy and friends (flask-talisman); HTTPS redirects and HSTS only in
-        # production, where nginx terminates TLS.
-        "FORCE_HTTPS": production,
+        # Content-Security-Policy and friends (flask-talisman). HSTS is sent on HTTPS requests
+        # (behind nginx: X-Forwarded-Proto). nginx redirects plain HTTP itself; the app does too
+        # only with MINQING_FORCE_HTTPS (a health check on 127.0.0.1:8000 stays plain HTTP).
+        "FORCE_HTTPS": _bool("MINQING_FORCE_HTTPS"),
         "HSTS_SECONDS": int(os.environ.get("MINQING_HSTS_SECONDS", str(365 * 86400))),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         # The public address printed under QR codes (app/public_url.py); unset: the request's host.

@@ -48,8 +48,16 @@ def _masking_factory(previous):
     return factory
 
 
+# Access logs carry no query string (their formats: werkzeug's filter, deploy/gunicorn.conf.py);
+# their addresses and times would read as phone numbers to the masking.
+ACCESS_LOGGERS = ("gunicorn.access", "werkzeug")
+
+
 def _mask_record(record: logging.LogRecord) -> None:
     from app.privacy import mask_text
+
+    if record.name in ACCESS_LOGGERS and not record.exc_info:
+        return
 
     message = record.getMessage()
     masked = mask_text(message)
@@ -139,6 +147,17 @@ CSP = {
 }
 
 
+# How long a proxy may keep an anonymous public page (board, service guides, studios).
+PUBLIC_MAX_AGE = 60
+
+
+def _is_public_view() -> bool:
+    from flask import current_app
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(getattr(view, "access", None), "kind", None) == "public"
+
+
 def init_headers(app: Flask) -> None:
     from flask_talisman import Talisman
 
@@ -177,4 +196,10 @@ def init_headers(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
             response.headers["Pragma"] = "no-cache"
+        elif (not signed_in and not chosen and request.method == "GET"
+              and response.status_code == 200 and "Set-Cookie" not in response.headers
+              and not session.modified and not dict(session) and _is_public_view()):
+            # An anonymous public page that set no cookie is the same for every visitor: a
+            # proxy may keep it briefly (the board's own cache lasts as long).
+            response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
         return response

@@ -63,3 +63,23 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(monkeypatch):
+    """Every page of every journey runs under the app's Content-Security-Policy: a script or
+    style the policy refuses (Chromium says so on the console) fails the test."""
+    from playwright.sync_api import BrowserContext
+
+    refused: list[str] = []
+    new_page = BrowserContext.new_page
+
+    def watched_new_page(self, *args, **kwargs):
+        page = new_page(self, *args, **kwargs)
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
+
+    monkeypatch.setattr(BrowserContext, "new_page", watched_new_page)
+    yield
+    assert refused == [], "the Content-Security-Policy refused: " + "; ".join(refused)
