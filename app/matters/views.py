@@ -440,7 +440,13 @@ def rules():
                                        "revisit_after_days": ops.channel_rule(
                                            township, channel.value).revisit_after_days}
         if not errors:
+            from app.audit.operations import changed, record
+
+            before = dict((township.settings or {}).get("channels") or {})
             township.settings = {**(township.settings or {}), "channels": channels}
+            old, new = changed(before, channels)
+            record(township.id, current_user, "rules.edit", township, before=old, after=new,
+                   summary="修改渠道规则（办理时限、销号规则）")
             db.session.commit()
             flash(_("规则已保存，之后受理的事项按新规则计算时限。"), "success")
             return redirect(url_for(".rules"))
