@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -81,12 +82,12 @@ def user_from_invitation(token: str) -> User | None:
 # ---------------------------------------------------------------- passwords and signing in
 
 _WARNINGS = {  # zxcvbn's feedback, in the words of the interface
-    "common": "这是常见密码，很容易被猜到。",
-    "repeat": "重复的字符或词很容易被猜到。",
-    "sequence": "abc、6543 这样的顺序很容易被猜到。",
-    "date": "日期和年份很容易被猜到。",
-    "keyboard": "键盘上相邻的键很容易被猜到。",
-    "name": "密码不能包含用户名或姓名。",
+    "common": _l("这是常见密码，很容易被猜到。"),
+    "repeat": _l("重复的字符或词很容易被猜到。"),
+    "sequence": _l("abc、6543 这样的顺序很容易被猜到。"),
+    "date": _l("日期和年份很容易被猜到。"),
+    "keyboard": _l("键盘上相邻的键很容易被猜到。"),
+    "name": _l("密码不能包含用户名或姓名。"),
 }
 
 
@@ -101,7 +102,7 @@ def password_problem(password: str, *, user_inputs=()) -> str | None:
     inputs = [str(i) for i in user_inputs if i]
     lowered = password.lower()
     if any(len(i) >= 3 and i.lower() in lowered for i in inputs):
-        return _(_WARNINGS["name"])
+        return str(_WARNINGS["name"])
     result = zxcvbn(password[:100], user_inputs=inputs)
     if result["score"] >= MIN_PASSWORD_SCORE:
         return None
@@ -110,7 +111,7 @@ def password_problem(password: str, *, user_inputs=()) -> str | None:
                        ("sequence", ("sequence",)), ("date", ("date", "year")),
                        ("keyboard", ("keyboard", "row", "pattern"))):
         if any(w in warning for w in words):
-            return _(_WARNINGS[key]) + _("请换一个更长、不常见的密码，例如几个词连在一起。")
+            return str(_WARNINGS[key]) + _("请换一个更长、不常见的密码，例如几个词连在一起。")
     return _("密码太容易被猜到：请换一个更长、不常见的密码，例如几个词连在一起。")
 
 
