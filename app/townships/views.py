@@ -221,7 +221,7 @@ def revoke_grant(grant_id):
                summary=f"取消 {person.name} 的角色：{role_text(grant_row.role)}")
         db.session.commit()
         flash(_("已取消该角色。"), "success")
-    if request.form.get("back") == "person":
+    if request.form.get("back") == "person" and person.roles_in(township.id):
         return redirect(url_for(".staff_person", user_id=person.id))
     return redirect(url_for(".staff_list"))
 
@@ -255,8 +255,12 @@ def _person_page(user: User, *, reset_link=None, error=None, status=200):
     township = current_township()
     grants = db.session.scalars(select(RoleGrant).where(
         RoleGrant.township_id == township.id, RoleGrant.user_id == user.id)).all()
+    centres = db.session.scalars(scoped(Centre).order_by(Centre.sort_order, Centre.name)).all()
+    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order,
+                                                           Village.name)).all()
     return render_template(
         "townships/staff_person.html", township=township, person=user, grants=grants,
+        roles=Role.choices(), centres=centres, villages=villages,
         work=accounts.work_of(township, user), colleagues=_colleagues(township, user),
         sign_ins=accounts.recent_sign_ins(user, 10), reset_link=reset_link, error=error,
         locked=user.locked(), role_text=role_text), status
@@ -268,6 +272,39 @@ def staff_person(user_id):
     """One staff member: roles, whether they can sign in, recent sign-ins, what they answer for
     (to hand over when they leave), and the account's actions."""
     return _person_page(_person(user_id))
+
+
+@bp.route("/staff/<uuid:user_id>/grant", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def staff_grant(user_id):
+    """Give the person one more role here (centre staff name a centre, assistants a village)."""
+    from app.accounts.operations import grant
+
+    township = current_township()
+    user = _person(user_id)
+    try:
+        role = Role(request.form.get("role", ""))
+    except ValueError:
+        return _person_page(user, error=_("请选择角色。"), status=422)
+    centre = get_or_404(Centre, request.form["centre_id"]) if request.form.get(
+        "centre_id") else None
+    village = get_or_404(Village, request.form["village_id"]) if request.form.get(
+        "village_id") else None
+    if role == Role.CENTRE_STAFF and centre is None:
+        return _person_page(user, error=_("窗口/中心工作人员须选择所在中心。"), status=422)
+    if role == Role.VILLAGE_ASSISTANT and village is None:
+        return _person_page(user, error=_("村级事务助理须选择负责的村。"), status=422)
+    grant(township, user, role, centre=centre if role == Role.CENTRE_STAFF else None,
+          village=village if role == Role.VILLAGE_ASSISTANT else None)
+    record(township.id, current_user, "role.grant", user,
+           after={"role": role.value,
+                  "centre": centre.name if centre and role == Role.CENTRE_STAFF else None,
+                  "village": village.name if village and role == Role.VILLAGE_ASSISTANT
+                  else None},
+           summary=f"授予 {user.name} 角色：{role.label}")
+    db.session.commit()
+    flash(_("已授予 %(name)s 角色：%(role)s。", name=user.name, role=role.label), "success")
+    return redirect(url_for(".staff_person", user_id=user.id))
 
 
 @bp.route("/staff/<uuid:user_id>/deactivate", methods=["POST"])

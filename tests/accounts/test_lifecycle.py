@@ -351,11 +351,19 @@ def test_staff_changes_are_recorded(app, client):
         assert event.after["roles"] == ["leader"] and event.actor_id == admin.id
         grant_row = db.session.get(User, user.id).grants[0]
         grant_id = grant_row.id
+    client.post(f"/t/{t.slug}/staff/{user.id}/grant", data={
+        "csrf_token": csrf(page.get_data(as_text=True)), "role": "leader"})
+    refused = client.post(f"/t/{t.slug}/staff/{user.id}/grant", data={
+        "csrf_token": csrf(page.get_data(as_text=True)), "role": "village_assistant"})
+    assert refused.status_code == 422 and "须选择负责的村" in refused.get_data(as_text=True)
     client.post(f"/t/{t.slug}/staff/grants/{grant_id}/revoke", data={
-        "csrf_token": csrf(page.get_data(as_text=True))})
+        "csrf_token": csrf(page.get_data(as_text=True)), "back": "person"})
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role.revoke"))
         assert event.before["role"] == "cadre"
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role.grant"))
+        assert event.after["role"] == "leader"
+        assert db.session.get(User, user.id).roles_in(t.id) == {Role.LEADER}
 
 
 def test_township_login_leads_to_sign_in_and_back(app, client):
