@@ -31,6 +31,7 @@ CORE_NAV = (
     NavEntry(_l("干部履职"), "cadres.index"),
     NavEntry(_l("工作人员"), "townships.staff_list"),
     NavEntry(_l("乡镇设置"), "townships.settings"),
+    NavEntry(_l("操作记录"), "audit.log"),
 )
 
 

@@ -214,16 +214,14 @@ def world(app):
 
 
 def login(client, user) -> None:
-    """Sign `user` in on `client` without the cost of the password hash (a user, or a user id:
-    then its current session version is looked up)."""
-    if hasattr(user, "get_id"):
-        alternative_id = user.get_id()
-    else:
-        from app.accounts.models import User
-        from app.extensions import db
+    """Sign `user` (a user or a user id) in on `client` without the cost of the password hash,
+    with the session version the account has now (sign-out and password change raise it)."""
+    from app.accounts.models import User
+    from app.extensions import db
 
-        with client.application.app_context():
-            alternative_id = db.session.get(User, user).get_id()
+    user_id = user.id if hasattr(user, "id") else user
+    with client.application.app_context():
+        alternative_id = db.session.get(User, user_id).get_id()
     with client.session_transaction() as session:
         session["_user_id"] = alternative_id
         session["_fresh"] = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -81,12 +82,12 @@ def user_from_invitation(token: str) -> User | None:
 # ---------------------------------------------------------------- passwords and signing in
 
 _WARNINGS = {  # zxcvbn's feedback, in the words of the interface
-    "common": "这是常见密码，很容易被猜到。",
-    "repeat": "重复的字符或词很容易被猜到。",
-    "sequence": "abc、6543 这样的顺序很容易被猜到。",
-    "date": "日期和年份很容易被猜到。",
-    "keyboard": "键盘上相邻的键很容易被猜到。",
-    "name": "密码不能包含用户名或姓名。",
+    "common": _l("这是常见密码，很容易被猜到。"),
+    "repeat": _l("重复的字符或词很容易被猜到。"),
+    "sequence": _l("abc、6543 这样的顺序很容易被猜到。"),
+    "date": _l("日期和年份很容易被猜到。"),
+    "keyboard": _l("键盘上相邻的键很容易被猜到。"),
+    "name": _l("密码不能包含用户名或姓名。"),
 }
 
 
@@ -101,7 +102,7 @@ def password_problem(password: str, *, user_inputs=()) -> str | None:
     inputs = [str(i) for i in user_inputs if i]
     lowered = password.lower()
     if any(len(i) >= 3 and i.lower() in lowered for i in inputs):
-        return _(_WARNINGS["name"])
+        return str(_WARNINGS["name"])
     result = zxcvbn(password[:100], user_inputs=inputs)
     if result["score"] >= MIN_PASSWORD_SCORE:
         return None
@@ -110,7 +111,7 @@ def password_problem(password: str, *, user_inputs=()) -> str | None:
                        ("sequence", ("sequence",)), ("date", ("date", "year")),
                        ("keyboard", ("keyboard", "row", "pattern"))):
         if any(w in warning for w in words):
-            return _(_WARNINGS[key]) + _("请换一个更长、不常见的密码，例如几个词连在一起。")
+            return str(_WARNINGS[key]) + _("请换一个更长、不常见的密码，例如几个词连在一起。")
     return _("密码太容易被猜到：请换一个更长、不常见的密码，例如几个词连在一起。")
 
 
@@ -257,3 +258,136 @@ def _uuid(value):
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------- in one township
+
+class AccountError(ValueError):
+    pass
+
+
+def staff_member(township, user_id) -> User | None:
+    """`user_id`'s account if it holds a role in `township` (else None: a 404 for the caller)."""
+    user = db.session.get(User, _uuid(user_id))
+    if user is None or not user.roles_in(township.id):
+        return None
+    return user
+
+
+def _other_active_admins(township, user: User) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count(func.distinct(RoleGrant.user_id)))
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.township_id == township.id, RoleGrant.role == Role.TOWNSHIP_ADMIN,
+               RoleGrant.user_id != user.id, User.active.is_(True)))
+
+
+def deactivate_in_township(township, actor, user: User, reason: str = "") -> str:
+    """A township administrator's "deactivate": the account itself when all its roles are in
+    this township ("deactivated"), otherwise only this township's roles are revoked ("revoked":
+    the person works elsewhere too). The township keeps an active administrator; nobody
+    deactivates themself."""
+    from app.audit.operations import record
+
+    if user.id == getattr(actor, "id", None):
+        raise AccountError("不能停用自己的账号。")
+    if Role.TOWNSHIP_ADMIN in user.roles_in(township.id) and not _other_active_admins(
+            township, user):
+        raise AccountError("乡镇至少要保留一名可登录的管理员。")
+    grants = list(db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id),
+                                     execution_options={"all_townships": True}))
+    from app.counties.models import CountyGrant
+
+    elsewhere = any(g.township_id != township.id for g in grants) or db.session.scalar(
+        select(CountyGrant.id).where(CountyGrant.user_id == user.id).limit(1)) is not None
+    if user.is_operator or elsewhere:
+        for grant_row in grants:
+            if grant_row.township_id == township.id:
+                record(township.id, actor, "role.revoke", user,
+                       before={"role": grant_row.role}, after=None,
+                       summary=f"取消 {user.name} 的角色：{Role(grant_row.role).label}")
+                db.session.delete(grant_row)
+        db.session.flush()
+        return "revoked"
+    deactivate_user(actor, user, reason)
+    return "deactivated"
+
+
+def end_sessions_by(township, actor, user: User) -> None:
+    """An administrator signs `user` out everywhere (a lost phone, a shared computer)."""
+    from app.audit.operations import record
+
+    end_sessions(user)
+    record(township.id, actor, "account.end_sessions", user,
+           summary=f"退出 {user.name} 在所有设备上的登录")
+
+
+def issue_reset(township, actor, user: User) -> str:
+    """A password-reset token for `user`, recorded in the township's audit log."""
+    from app.audit.operations import record
+
+    if not user.active:
+        raise AccountError("账号已停用：请先启用，再重设密码。")
+    record(township.id, actor, "account.reset", user,
+           summary=f"为 {user.name} 生成重设密码链接")
+    return password_reset_token(user)
+
+
+def work_of(township, user: User) -> dict:
+    """What `user` answers for in `township`, to hand over when they leave: open matters
+    assigned to them, and active households they are the contact cadre or party member of."""
+    from app.households.models import Household
+    from app.matters.models import OPEN_STATES, Matter
+
+    matters = list(db.session.scalars(select(Matter).where(
+        Matter.township_id == township.id, Matter.assignee_id == user.id,
+        Matter.state.in_([s.value for s in OPEN_STATES])).order_by(Matter.number)))
+    households = list(db.session.scalars(select(Household).where(
+        Household.township_id == township.id, Household.active.is_(True),
+        (Household.contact_cadre_id == user.id) | (Household.party_member_id == user.id))
+        .order_by(Household.village_id, Household.address)))
+    return {"matters": matters, "households": households}
+
+
+def hand_over_work(township, actor, from_user: User, to_user: User, note: str = "") -> dict:
+    """Pass everything `from_user` answers for in `township` to `to_user`: per village through
+    the map's recorded hand-over (households, their open matters, revisits, the map sheet), then
+    the remaining open matters through the ledger's reassign, and party-member links. Returns
+    the counts moved."""
+    from app.audit.operations import record
+    from app.households.models import Household, Village
+    from app.map import operations as map_ops
+    from app.matters import operations as ledger
+    from app.tenancy import get_scoped
+
+    if from_user.id == to_user.id:
+        raise AccountError("交出和接手的不能是同一人。")
+    if not to_user.active or not to_user.roles_in(township.id):
+        raise AccountError("接手的人须是本乡镇在用的工作人员。")
+    work = work_of(township, from_user)
+    moved = {"households": 0, "matters": 0}
+    village_ids = sorted({h.village_id for h in work["households"]
+                          if h.contact_cadre_id == from_user.id}, key=str)
+    for village_id in village_ids:
+        village = get_scoped(Village, village_id, township.id)
+        handover = map_ops.hand_over(township, actor, village=village, from_cadre=from_user,
+                                     to_cadre=to_user, note=note)
+        moved["households"] += len(handover.moved["households"])
+        moved["matters"] += len(handover.moved["matters"])
+    for matter in work_of(township, from_user)["matters"]:
+        ledger.reassign(matter, actor, assignee=to_user)
+        moved["matters"] += 1
+    for household in db.session.scalars(select(Household).where(
+            Household.township_id == township.id, Household.party_member_id == from_user.id)):
+        household.party_member_id = to_user.id
+        moved["households"] += 1
+    if not any(moved.values()):
+        raise AccountError("没有需要交接的事项或联系户。")
+    record(township.id, actor, "account.handover", from_user,
+           before={"responsible": from_user.name}, after={"responsible": to_user.name, **moved},
+           summary=f"{from_user.name} 的工作交给 {to_user.name}：联系户 {moved['households']} 户，"
+                   f"事项 {moved['matters']} 件")
+    db.session.flush()
+    return moved

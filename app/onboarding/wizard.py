@@ -82,10 +82,18 @@ def _save(draft: OnboardingDraft, key: str, value) -> None:
 
 # ---------------------------------------------------------------- place
 
-def save_place(draft: OnboardingDraft, form: dict[str, str]) -> dict[str, str]:
+def save_place(draft: OnboardingDraft, form: dict[str, str], user=None) -> dict[str, str]:
+    """With `user`: the township must also be one `user` may set up (may_onboard)."""
     place = {k: (form.get(k) or "").strip() for k in
              ("province", "city", "county", "township", "name", "slug", "code", "phone",
               "address")}
+    link = _link(draft)
+    if link is not None and link.division_code:
+        # A link names its township: the place is that one, whatever was sent.
+        kept = draft.data.get("place", {})
+        for level in ("province", "city", "county"):
+            place[level] = kept.get(level, "")
+        place["township"] = link.division_code
     place["slug"] = place["slug"].lower()
     place["code"] = place["code"].upper()
     picked = catalog.get(place["township"]) if place["township"] else None
@@ -103,6 +111,9 @@ def save_place(draft: OnboardingDraft, form: dict[str, str]) -> dict[str, str]:
             "市辖区", "县", "省直辖县级行政区划"))
     _save(draft, "place", place)
     errors = {}
+    refusal = _place_refusal(draft, place, user, link)
+    if refusal:
+        errors["township"] = refusal
     if not place["name"]:
         errors["name"] = "请填写乡镇（街道）名称，或从区划中选择。"
     if not SLUG_RE.match(place["slug"]):
@@ -112,6 +123,33 @@ def save_place(draft: OnboardingDraft, form: dict[str, str]) -> dict[str, str]:
     if not re.fullmatch(r"[A-Z]{2,8}", place["code"]):
         errors["code"] = "编号前缀须为 2–8 位大写字母，如 HGZ。"
     return errors
+
+
+def _link(draft: OnboardingDraft):
+    from app.onboarding.models import OnboardingLink
+
+    return db.session.get(OnboardingLink, draft.link_id) if draft.link_id else None
+
+
+def _place_refusal(draft, place, user, link) -> str | None:
+    """Why this township cannot be set up here: its division code already has a township, or
+    it is not one `user` may set up."""
+    from app.onboarding.access import may_onboard
+
+    code = place.get("township") or ""
+    if code:
+        owner = db.session.scalar(select(Township.name).where(Township.division_code == code))
+        if owner:
+            return f"区划代码 {code} 已属于{owner}，一个乡镇只能开通一次。"
+    if user is None or user.is_operator:
+        return None
+    if link is not None and not link.division_code:
+        return None  # a link naming the township without the division list
+    if not code:
+        return "请在区划中选择您所管县（区）的乡镇。"
+    if not may_onboard(user, code):
+        return "这个乡镇不在您所管的县（区）内。"
+    return None
 
 
 # ---------------------------------------------------------------- villages
@@ -151,6 +189,10 @@ def save_villages(draft: OnboardingDraft, form) -> dict[str, str]:
 
 def save_admin(draft: OnboardingDraft, form, owner) -> dict[str, str]:
     admin = {k: (form.get(k) or "").strip() for k in ("name", "username", "phone")}
+    if draft.link_id:
+        # Through a link, the first administrator is the person it was issued to: the owner.
+        admin = {"name": owner.name, "username": owner.username,
+                 "phone": admin["phone"] or owner.phone or ""}
     _save(draft, "admin", admin)
     errors = {}
     if not admin["name"]:
@@ -202,9 +244,9 @@ def check_all(draft: OnboardingDraft, owner) -> dict[str, dict[str, str]]:
     The steps' own checks run on a copy outside the session, so checking stores nothing.
     """
     data = draft.data
-    probe = OnboardingDraft(data=dict(data))
+    probe = OnboardingDraft(data=dict(data), link_id=draft.link_id)
     problems = {}
-    for step, check in (("place", lambda: save_place(probe, data.get("place", {}))),
+    for step, check in (("place", lambda: save_place(probe, data.get("place", {}), owner)),
                         ("admin", lambda: save_admin(probe, data.get("admin", {}), owner)),
                         ("centres", lambda: save_centres(
                             probe, {"centres": "\n".join(data.get("centres", []))})),
@@ -262,6 +304,11 @@ def finish(draft: OnboardingDraft, owner):
     if problems:
         raise ProfileError("还有未通过检查的步骤：" + "、".join(problems))
     township = load_profile(as_profile(draft), with_people=True)
+    if township.division_code and township.county_id is None:
+        from app.counties.models import County
+
+        township.county_id = db.session.scalar(select(County.id).where(
+            County.code == township.division_code[:6]))
     admin = find_user(draft.data["admin"]["username"])  # made (or found) by load_profile
     draft.created_township = township.id
     draft.step = "done"

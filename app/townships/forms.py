@@ -67,3 +67,9 @@ class StaffForm(FlaskForm):
     roles = MultiCheckboxField(_l("角色"), validators=[DataRequired(_l("请至少选择一个角色"))])
     centre_id = SelectField(_l("所在中心（窗口/中心工作人员）"), validators=[Optional()])
     village_id = SelectField(_l("负责的村（村级事务助理）"), validators=[Optional()])
+
+
+class SessionsForm(FlaskForm):
+    remember_days = IntegerField(
+        _l("“保持登录”最长天数"), validators=[InputRequired(), NumberRange(1, 90)],
+        description=_l("勾选“在这台电脑上保持登录”后，多少天内不必再输密码（1–90 天）。"))

@@ -10,7 +10,7 @@ from app.divisions import catalog
 from app.extensions import db
 from app.tenancy import bind_township
 from tests import factories
-from tests.onboarding.test_wizard import mini_package
+from tests.onboarding.test_wizard import county_admin, mini_package
 
 pytestmark = pytest.mark.browser
 HEADER = "村（社区）,户主姓名,地址,手机号,身份证号,标签,家庭成员"
@@ -25,6 +25,7 @@ def person(app, tmp_path, monkeypatch):
         t = factories.township()
         user = factories.user(t, name="刘主任")
         user.set_password("onboard-pass-1")
+        county_admin(user)  # only the operator and county administrators onboard (issue 16)
         db.session.commit()
         bind_township(db.session, None)
         return user
@@ -38,10 +39,13 @@ def test_onboard_from_the_national_list_like_a_profile_then_import(live_server, 
     page.get_by_label("密码").fill("onboard-pass-1")
     page.get_by_role("button", name="登录").click()
     page.goto(f"{live_server}/onboarding/")
+    # 宝坻区's administrator: the lists lead only to its own county.
+    expect(page.get_by_text("开通链接：请乡镇的第一位管理员自己设置")).to_be_visible()
     page.get_by_label("从样板开始").select_option(label="照“郝各庄镇（演示）”设置")
     page.get_by_role("button", name="开始").click()
 
     # Province → city → county → township: each choice fills the next list (htmx).
+    expect(page.get_by_label("省").locator("option", has_text="河北省")).to_have_count(0)
     page.get_by_label("省").select_option(label="天津市")
     page.get_by_label("市", exact=True).select_option(label="市辖区")
     page.get_by_label("县（区）").select_option(label="宝坻区")

@@ -61,12 +61,29 @@ def test_division_index_walks_down_to_villages(app, divisions):
             "天津市", "市辖区", "宝坻区", "郝各庄镇"]
 
 
+def county_admin(user, code="120115", name="宝坻区"):
+    """Make `user` the administrator of a county (created if need be)."""
+    from app.counties.models import County, CountyGrant, CountyRole
+
+    county = db.session.scalar(select(County).where(County.code == code))
+    if county is None:
+        county = County(code=code, name=name, slug=f"county{code}")
+        db.session.add(county)
+        db.session.flush()
+    db.session.add(CountyGrant(county_id=county.id, user_id=user.id,
+                               role=CountyRole.COUNTY_ADMIN.value))
+    db.session.flush()
+    return county
+
+
 @pytest.fixture
 def person(app):
+    """The administrator of 宝坻区 (120115): onboards that county's townships."""
     with app.app_context():
         db.session().expire_on_commit = False
         t = factories.township()
         user = factories.user(t, name="刘主任")
+        county_admin(user)
         db.session.commit()
         bind_township(db.session, None)
         return user
@@ -82,7 +99,7 @@ def test_wizard_from_a_profile_with_the_division_list_to_a_township(app, client,
     place_url = started.headers["Location"]
     draft_url = place_url.rsplit("/", 1)[0]
     page = client.get(place_url)
-    assert "天津市" in page.text
+    assert "天津市" in page.text and "河北省" not in page.text  # only the way to its county
     # Without JavaScript: choose a level, save, and the next level is listed; nothing is lost.
     saved = client.post(place_url, data={"csrf_token": csrf(page.text), "province": "12",
                                          "slug": "Bad Slug", "phone": "022-29000001"})
@@ -139,6 +156,10 @@ def test_wizard_from_a_profile_with_the_division_list_to_a_township(app, client,
     with app.app_context():
         town = db.session.scalar(select(Township).where(Township.slug == "haogezhuang-new"))
         assert (town.name, town.code, town.division_code) == ("郝各庄镇", "HGN", "120115121")
+        from app.counties.models import County
+
+        assert town.county_id == db.session.scalar(select(County.id).where(
+            County.code == "120115"))
         assert town.service_enabled("one_stop") and not town.service_enabled("proxy")
         bind_township(db.session, town.id)
         villages = {v.name: (v.division_code, v.is_community) for v in
@@ -170,6 +191,8 @@ def test_someone_elses_draft_is_not_found(app, client, person):
         db.session.commit()
         bind_township(db.session, None)
     login(client, person)
+    assert client.get(f"/onboarding/{draft.id}/place").status_code == 404
+    login(client, other)  # and open onboarding is gone: without the right, one's own draft too
     assert client.get(f"/onboarding/{draft.id}/place").status_code == 404
 
 
