@@ -51,8 +51,9 @@ def test_villages_added_renamed_merged_into_a_community_and_retired(app, client)
     login(client, admin)
     base = f"/t/{t.slug}/households/villages"
     token = csrf(client.get(base).get_data(as_text=True))
-    assert client.post(base, data={"csrf_token": token, "name": "南村"}).status_code == 302
-    dup = client.post(base, data={"csrf_token": token, "name": "东村"})
+    assert client.post(f"{base}/add", data={"csrf_token": token,
+                                            "name": "南村"}).status_code == 302
+    dup = client.post(f"{base}/add", data={"csrf_token": token, "name": "东村"})
     assert dup.status_code == 422 and "已有叫“东村”" in dup.get_data(as_text=True)
     client.post(f"{base}/{ids['east']}", data={"csrf_token": token, "action": "edit",
                                                "name": "东风", "is_community": ""})
@@ -302,8 +303,8 @@ def test_a_village_assistant_manages_only_their_village(app, client):
         "csrf_token": token, "action": "grid", "grid_name": "一组"}).status_code == 302
     assert client.post(f"{base}/villages/{east.id}", data={
         "csrf_token": token, "action": "retire"}).status_code == 403
-    assert client.post(f"{base}/villages", data={"csrf_token": token,
-                                                "name": "新村"}).status_code == 403
+    assert client.post(f"{base}/villages/add", data={"csrf_token": token,
+                                                    "name": "新村"}).status_code == 403
     export = client.get(f"{base}/export.xlsx")
     assert "西一".encode() not in _sheet_text(export.data).encode()
     assert "东一" in _sheet_text(export.data)
