@@ -66,7 +66,8 @@ BOARD_ARGS = ("village", "category", "month", "page")
 def _board_context(township, month, period) -> dict:
     query = scoped(Matter).where(Matter.is_public.is_(True),
                                  Matter.category.not_in(NEVER_PUBLIC))
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order, Village.name)).all()
     village_ids = {str(v.id): v for v in villages}
     if request.args.get("village") in village_ids:
         query = query.where(Matter.village_id == village_ids[request.args["village"]].id)
@@ -193,7 +194,8 @@ def raise_matter():
     """A resident raises something online, without an account."""
     township = current_township()
     form = OnlineForm()
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order, Village.name)).all()
     form.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
     if form.validate_on_submit():
         village = next((v for v in villages if str(v.id) == form.village_id.data), None)
