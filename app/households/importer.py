@@ -609,7 +609,7 @@ def check_batch(township, batch_id: str) -> None:
         check_file(township, batch, path, Progress(batch, own_transaction=True))
     except FileProblem as exc:
         batch.state, batch.file_problems = ImportState.REFUSED, [str(exc)]
-        rows_path(batch).unlink(missing_ok=True)
+        forget_files(batch)
     finally:
         # The uploaded file carries full ID numbers: it goes as soon as it has been read.
         path.unlink(missing_ok=True)

@@ -119,7 +119,8 @@ def test_a_good_sheet_previews_then_goes_in_once(app, client):
     good = _xlsx([HEADER + ["联户干部"],
                   ["东村", "王德福", "东街1号", 13900001234, "11010519491231002X",
                    "独居老人、低保", "王小明/孙子；王芳/女儿", cadre.username],
-                  ["东村", "李淑芬", "东街2号", "13900005678", None, None, None, "张卫东9876"]])
+                  ["东村", "李淑芬", "东街2号\t后院\\西", "13900005678", None, None, None,
+                   "张卫东9876"]])
     page, batch_id, token = _upload(client, t, good, "农户.xlsx")
     text = page.get_data(as_text=True)
     assert "全部 2 行检查通过" in text and 'id="count-new">2<' in text
@@ -142,6 +143,7 @@ def test_a_good_sheet_previews_then_goes_in_once(app, client):
         li = db.session.scalar(select(Household).where(Household.head_name == "李淑芬"))
         assert wang.tags == ["独居老人", "低保"] and wang.phone_tail == "1234"
         assert wang.contact_cadre_id == cadre.id and li.contact_cadre_id == cadre.id
+        assert li.address == "东街2号\t后院\\西"  # COPY's escapes round-trip
         members = db.session.scalars(select(Resident).where(
             Resident.household_id == wang.id)).all()
         assert {m.name for m in members} == {"王德福", "王小明", "王芳"}
@@ -242,6 +244,16 @@ def test_an_import_that_fails_midway_writes_nothing_and_runs_again_once(app, cli
         db.session.commit()
         jobs.run_pending()
     assert _count(app, t) == 12 and _count(app, t, Resident) == 12
+
+
+def test_a_file_that_is_no_sheet_is_refused_and_forgotten(app, client):
+    t, admin, _ = _setup(app, "daoru6")
+    login(client, admin)
+    page, _batch_id, _ = _upload(client, t, b"PK\x03\x04 not really a workbook", "坏.xlsx")
+    assert "文件无法打开" in page.get_data(as_text=True)
+    page, _batch_id, _ = _upload(client, t, _csv([["姓名", "电话"], ["张三", "1"]]), "a.csv")
+    assert "缺少列" in page.get_data(as_text=True)
+    assert list(_imports_dir(app, t).iterdir()) == []
 
 
 def test_encodings_excel_writes(app, tmp_path):
