@@ -267,6 +267,9 @@ def test_merging_a_duplicate_moves_everything_that_names_it(app, client):
         assert sorted(names) == sorted(["王德福", "王小"])
         assert {"household.merge", "household.merge_into"} <= set(_actions(t))
         assert db.session.scalar(select(func.count()).select_from(Household)) == 2
+    # The duplicate's history came along to the survivor's page.
+    history = client.get(f"/t/{t.slug}/households/{keep.id}").get_data(as_text=True)
+    assert "王德福户并入王德福户" in history and "并入重复户" in history
 
 
 def test_every_table_pointing_at_a_household_follows_a_merge(app):
