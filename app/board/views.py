@@ -29,8 +29,6 @@ bp = TenantBlueprint("board", __name__)
 # How long after the answer a rating link still works.
 RATING_WINDOW = timedelta(days=90)
 BOARD_PAGE = 20
-# Petitions (信访) are never shown publicly, whatever the flag says.
-NEVER_PUBLIC = (FindingKind.PETITION.value,)
 
 
 def _month_arg() -> tuple[date, date] | None:
@@ -66,7 +64,8 @@ BOARD_ARGS = ("village", "category", "month", "page")
 
 def _board_context(township, month, period) -> dict:
     query = scoped(Matter).where(on_board())
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order, Village.name)).all()
     village_ids = {str(v.id): v for v in villages}
     if request.args.get("village") in village_ids:
         query = query.where(Matter.village_id == village_ids[request.args["village"]].id)
@@ -193,7 +192,8 @@ def raise_matter():
     """A resident raises something online, without an account."""
     township = current_township()
     form = OnlineForm()
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order, Village.name)).all()
     form.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
     if form.validate_on_submit():
         village = next((v for v in villages if str(v.id) == form.village_id.data), None)

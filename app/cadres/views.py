@@ -1067,7 +1067,8 @@ def contact_points():
         flash(_("已设置联系点。"), "success")
         return redirect(url_for(".contact_points"))
     month = reports.Period.month_of(local_today(township))
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order, Village.name)).all()
     leaders = db.session.execute(
         select(User.id, User.name).join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.township_id == township.id, RoleGrant.role == Role.LEADER)
@@ -1110,7 +1111,8 @@ def units():
         return redirect(url_for(".units"))
     month = reports.Period.month_of(local_today(township))
     centres = db.session.scalars(scoped(Centre).order_by(Centre.sort_order)).all()
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order)).all()
     targets = {t.unit_class: t for t in db.session.scalars(scoped(ClassTarget))}
     return _render("units.html", month=month, figures=reports.unit_comparison(township, month),
                    classes=UnitClass.choices(), targets=targets, centres=centres,

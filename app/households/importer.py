@@ -397,9 +397,42 @@ def rows_path(batch: ImportBatch) -> Path:
     return folder(batch.township_id) / f"{batch.id}.rows.jsonl"
 
 
+def copy_path(batch: ImportBatch, table: str) -> Path:
+    """New rows of `table` in PostgreSQL's COPY text format, written by the check (PostgreSQL)."""
+    return folder(batch.township_id) / f"{batch.id}.{table}.copy"
+
+
 def forget_files(batch: ImportBatch) -> None:
     upload_path(batch).unlink(missing_ok=True)
     rows_path(batch).unlink(missing_ok=True)
+    for table in COPY_COLUMNS:
+        copy_path(batch, table).unlink(missing_ok=True)
+
+
+# The columns of the COPY files, after created_at (prefixed at import time, so a row is created
+# when it is imported, not when it was checked).
+COPY_COLUMNS = {
+    "households": ("township_id", "id", "active", "status", "notes", "village_id", "grid_id",
+                   "head_name", "address", "phone", "phone_tail", "tags", "contact_cadre_id",
+                   "household_number"),
+    "residents": ("township_id", "id", "status", "name", "household_id", "village_id",
+                  "relation", "phone", "phone_tail", "id_tail"),
+}
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if isinstance(value, list):
+        value = json.dumps(value, ensure_ascii=False)
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_line(values) -> str:
+    return "\t".join(_copy_value(v) for v in values) + "\n"
 
 
 def _count_lines(path: Path) -> int | None:
@@ -433,7 +466,11 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     bad_rows, changes, seen, matched = [], [], {}, {}
     out_path = rows_path(batch)
     total = 0
-    with open(out_path, "w", encoding="utf-8") as out:
+    use_copy = db.engine.dialect.name == "postgresql"
+    tid = township.id
+    with open(out_path, "w", encoding="utf-8") as out, \
+            open(copy_path(batch, "households"), "w", encoding="utf-8") as h_out, \
+            open(copy_path(batch, "residents"), "w", encoding="utf-8") as r_out:
         pending: list[tuple[Row, uuid.UUID | None]] = []
 
         def flush():
@@ -458,8 +495,25 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
                     changes.append({"line": row.number, "household_id": str(hid),
                                     "head": row.values["head"],
                                     "changes": _describe(diff, lk)})
-                if not bad_rows:  # once a row is bad nothing will be imported: stop writing
-                    v = row.values
+                if bad_rows or action == "unchanged":
+                    continue  # once a row is bad nothing will be imported: stop writing
+                v = row.values
+                if use_copy and action == "new":
+                    hid, phone = uuid.uuid4(), proposed["phone"]
+                    tail = phone[-4:] if phone else None
+                    h_out.write(_copy_line((
+                        tid, hid, True, "active", "", proposed["village_id"],
+                        proposed["grid_id"], proposed["head_name"], proposed["address"], phone,
+                        tail, proposed["tags"], proposed["contact_cadre_id"],
+                        proposed["household_number"])))
+                    r_out.write(_copy_line((tid, uuid.uuid4(), "active", proposed["head_name"],
+                                            hid, proposed["village_id"], "户主", phone, tail,
+                                            v["id_tail"] or None)))
+                    for name, relation in v["members"]:
+                        r_out.write(_copy_line((tid, uuid.uuid4(), "active", name, hid,
+                                                proposed["village_id"], relation or None, None,
+                                                None, None)))
+                else:
                     out.write(json.dumps({
                         "line": row.number, "action": action, "id": hid, "diff": diff,
                         "set": proposed, "id_tail": v["id_tail"], "members": v["members"]},
@@ -509,7 +563,7 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     batch.checked_at = utcnow()
     batch.state = ImportState.REFUSED if bad_rows else ImportState.CHECKED
     if bad_rows:
-        out_path.unlink(missing_ok=True)
+        forget_files(batch)
 
 
 FIELD_LABELS = {"village_id": "村（社区）", "grid_id": "网格", "head_name": "户主",
@@ -552,7 +606,7 @@ def check_batch(township, batch_id: str) -> None:
         check_file(township, batch, path, Progress(batch, own_transaction=True))
     except FileProblem as exc:
         batch.state, batch.file_problems = ImportState.REFUSED, [str(exc)]
-        rows_path(batch).unlink(missing_ok=True)
+        forget_files(batch)
     finally:
         # The uploaded file carries full ID numbers: it goes as soon as it has been read.
         path.unlink(missing_ok=True)
@@ -599,6 +653,31 @@ def bulk_insert(table, rows: list[dict]) -> None:
             copy.write_row(values)
 
 
+def copy_file(table, path: Path, created_at, done: dict, progress, expected: int) -> int:
+    """COPY a file the check wrote straight into `table`, created_at put in front of each line."""
+    columns = ", ".join(f'"{c}"' for c in ("created_at", *COPY_COLUMNS[table.name]))
+    raw = db.session.connection().connection.driver_connection
+    prefix = created_at.isoformat() + "\t"
+    lines = 0
+    with open(path, encoding="utf-8") as f, raw.cursor() as cursor, cursor.copy(
+            f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        chunk: list[str] = []
+        for line in f:
+            chunk.append(prefix + line)
+            if len(chunk) >= BATCH * 4:
+                copy.write("".join(chunk))
+                lines += len(chunk)
+                chunk.clear()
+                if progress and table.name == "households":
+                    progress(100 * lines / expected, f"已写入 {lines} 户")
+        copy.write("".join(chunk))
+        lines += len(chunk)
+    if table.name == "households":
+        done["new"] += lines
+        return lines
+    return 0
+
+
 def import_file(township, batch: ImportBatch, actor_id, progress=None) -> dict[str, int]:
     """Write the checked rows of `batch` in bulk (the caller commits, or rolls everything back)."""
     h_table, r_table, a_table = Household.__table__, Resident.__table__, AuditEvent.__table__
@@ -624,7 +703,12 @@ def import_file(township, batch: ImportBatch, actor_id, progress=None) -> dict[s
         bulk_insert(a_table, events)
         households.clear(), residents.clear(), updates.clear(), events.clear()
 
-    for seen, row in enumerate(_iter_rows(rows_path(batch)), start=1):
+    copied = 0
+    for table in (h_table, r_table):
+        path = copy_path(batch, table.name)
+        if path.exists() and path.stat().st_size:
+            copied += copy_file(table, path, now, done, progress, expected)
+    for seen, row in enumerate(_iter_rows(rows_path(batch)), start=copied + 1):
         values = row["set"]
         for key in ("village_id", "grid_id", "contact_cadre_id"):
             values[key] = _uuid(values.get(key))
@@ -689,7 +773,7 @@ def import_batch(township, batch_id: str) -> None:
     record(township.id, actor, "household.import", batch,
            summary=f"导入农户：新增 {done['new']} 户，更新 {done['changed']} 户")
     db.session.commit()
-    rows_path(batch).unlink(missing_ok=True)
+    forget_files(batch)
 
 
 def start(township, actor, filename: str, data_or_stream) -> ImportBatch:

@@ -470,11 +470,19 @@ def edit_member(township, actor, resident: Resident, *, name: str, relation: str
 
 
 def history(township, household: Household, limit: int = 200):
-    """The audit events of this household and of its members, newest first."""
+    """The audit events of this household (its members' changes are recorded on it too) and of
+    the duplicates merged into it, newest first: a merge brings the duplicate's history along."""
     from app.audit.models import AuditEvent
 
+    ids = {str(household.id)}
+    frontier = [household.id]
+    while frontier:  # duplicates of duplicates, too
+        merged = db.session.scalars(select(Household.id).where(
+            Household.township_id == township.id,
+            Household.merged_into_id.in_(frontier))).all()
+        frontier = [i for i in merged if str(i) not in ids]
+        ids.update(str(i) for i in frontier)
     return db.session.scalars(select(AuditEvent).where(
         AuditEvent.township_id == township.id,
-        and_(AuditEvent.target_type == "households",
-             AuditEvent.target_id == str(household.id)))
+        and_(AuditEvent.target_type == "households", AuditEvent.target_id.in_(ids)))
         .order_by(AuditEvent.at.desc()).limit(limit)).all()

@@ -113,7 +113,10 @@ def _filtered(township):
     tag = request.args.get("tag", "")
     if tag in {t.value for t in HouseholdTag}:
         if db.engine.dialect.name == "postgresql":
-            query = query.where(Household.tags.contains([tag]))  # JSONB @>
+            from sqlalchemy import type_coerce
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            query = query.where(type_coerce(Household.tags, JSONB).contains([tag]))  # @>
         else:
             query = query.where(text("EXISTS (SELECT 1 FROM json_each(households.tags) "
                                      "WHERE json_each.value = :tag)").bindparams(tag=tag))
@@ -506,15 +509,18 @@ def _villages_context(errors=None, values=None):
                 active=[v for v in villages if v.active])
 
 
-@bp.route("/villages", methods=["GET", "POST"])
+@bp.route("/villages")
 @staff(*EDITORS)
 def villages():
-    """Villages and communities with their grids; a township administrator adds one here."""
+    """Villages and communities with their grids (a village assistant: their own)."""
+    return render_template("households/villages.html", **_villages_context())
+
+
+@bp.route("/villages/add", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def add_village():
+    """A township administrator adds a village or community."""
     township = current_township()
-    if request.method == "GET":
-        return render_template("households/villages.html", **_villages_context())
-    if not _is_admin(township):
-        abort(403)
     name = request.form.get("name", "").strip()
     errors = {}
     if not name or len(name) > importer.column_limits()["village"]:

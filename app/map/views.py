@@ -79,7 +79,8 @@ def _tag() -> str:
 @staff(*MAP_ROLES)
 def index():
     """The township's villages: how many households each has and how many are on its map."""
-    villages = db.session.scalars(scoped(Village).order_by(Village.sort_order, Village.name)).all()
+    villages = db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order, Village.name)).all()
     stats = ops.village_stats(current_township())
     return render_template("map/index.html", villages=villages, stats=stats)
 

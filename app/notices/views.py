@@ -36,7 +36,8 @@ def _index_context(errors=None, values=None):
     documents = list(db.session.scalars(
         scoped(Document).where(Document.requested_by_id == current_user.id)
         .order_by(Document.created_at.desc()).limit(30)))
-    villages = list(db.session.scalars(scoped(Village).order_by(Village.sort_order,
+    villages = list(db.session.scalars(scoped(Village).where(
+        Village.retired_at.is_(None)).order_by(Village.sort_order,
                                                                Village.name)))
     is_admin = has_role(township, Role.TOWNSHIP_ADMIN)
     return {

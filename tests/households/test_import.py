@@ -47,12 +47,28 @@ def _setup(app, slug):
     return t, admin, cadre
 
 
+def _run_jobs(app):
+    """Inline mode ran them already; with Redis (CI) they wait in the queue: run them here."""
+    from app import jobs
+
+    with app.app_context():
+        jobs.run_pending()
+
+
+def _confirm(client, app, t, batch_id, token):
+    response = client.post(f"/t/{t.slug}/households/import/{batch_id}/confirm",
+                           data={"csrf_token": token})
+    _run_jobs(app)
+    return response
+
+
 def _upload(client, t, data, name):
     url = f"/t/{t.slug}/households/import"
     token = csrf(client.get(url).get_data(as_text=True))
     response = client.post(url, data={"csrf_token": token, "file": (io.BytesIO(data), name)},
                            content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
+    _run_jobs(client.application)
     page = client.get(response.headers["Location"])
     batch_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
     return page, batch_id, token
@@ -103,18 +119,21 @@ def test_a_good_sheet_previews_then_goes_in_once(app, client):
     good = _xlsx([HEADER + ["联户干部"],
                   ["东村", "王德福", "东街1号", 13900001234, "11010519491231002X",
                    "独居老人、低保", "王小明/孙子；王芳/女儿", cadre.username],
-                  ["东村", "李淑芬", "东街2号", "13900005678", None, None, None, "张卫东9876"]])
+                  ["东村", "李淑芬", "东街2号\t后院\\西", "13900005678", None, None, None,
+                   "张卫东9876"]])
     page, batch_id, token = _upload(client, t, good, "农户.xlsx")
     text = page.get_data(as_text=True)
     assert "全部 2 行检查通过" in text and 'id="count-new">2<' in text
     assert _count(app, t) == 0  # nothing before confirmation
-    files = [p.name for p in _imports_dir(app, t).iterdir()]
-    assert files == [f"{batch_id}.rows.jsonl"]  # the upload itself is gone already
-    jsonl = (_imports_dir(app, t) / files[0]).read_text()
-    assert "11010519491231002X" not in jsonl and "002X" in jsonl
+    files = sorted(p.name for p in _imports_dir(app, t).iterdir())
+    assert f"{batch_id}.xlsx" not in files  # the upload itself is gone already
+    assert f"{batch_id}.rows.jsonl" in files
+    kept = "".join((_imports_dir(app, t) / f).read_text() for f in files)
+    assert "11010519491231002X" not in kept and "002X" in kept
     confirm = f"/t/{t.slug}/households/import/{batch_id}/confirm"
-    assert client.post(confirm, data={"csrf_token": token}).status_code == 302
+    assert _confirm(client, app, t, batch_id, token).status_code == 302
     again = client.post(confirm, data={"csrf_token": token}, follow_redirects=True)
+    _run_jobs(app)
     assert "没有重复导入" in again.get_data(as_text=True)
     assert _count(app, t) == 2
     assert list(_imports_dir(app, t).iterdir()) == []
@@ -124,6 +143,7 @@ def test_a_good_sheet_previews_then_goes_in_once(app, client):
         li = db.session.scalar(select(Household).where(Household.head_name == "李淑芬"))
         assert wang.tags == ["独居老人", "低保"] and wang.phone_tail == "1234"
         assert wang.contact_cadre_id == cadre.id and li.contact_cadre_id == cadre.id
+        assert li.address == "东街2号\t后院\\西"  # COPY's escapes round-trip
         members = db.session.scalars(select(Resident).where(
             Resident.household_id == wang.id)).all()
         assert {m.name for m in members} == {"王德福", "王小明", "王芳"}
@@ -143,7 +163,7 @@ def test_importing_again_updates_and_shows_what_changes(app, client):
                   ["H002", "东村", "李淑芬", "东街2号", "13900005678", "", "", ""],
                   ["H003", "东村", "赵大", "东街3号", "", "", "", ""]], encoding="utf-8-sig")
     _, batch_id, token = _upload(client, t, first, "a.csv")
-    client.post(f"/t/{t.slug}/households/import/{batch_id}/confirm", data={"csrf_token": token})
+    _confirm(client, app, t, batch_id, token)
     assert _count(app, t) == 3
     second = _csv([header,
                    ["H001", "东村", "王德福", "东街9号", "13900001234", "", "低保", ""],
@@ -155,7 +175,7 @@ def test_importing_again_updates_and_shows_what_changes(app, client):
     assert 'id="count-unchanged">1<' in text and 'id="count-missing">1<' in text
     assert "地址：东街1号 → 东街9号" in text and "标签：— → 低保" in text
     assert "赵大" in text  # the missing household is listed
-    client.post(f"/t/{t.slug}/households/import/{batch_id}/confirm", data={"csrf_token": token})
+    _confirm(client, app, t, batch_id, token)
     assert _count(app, t) == 4
     with app.app_context():
         bind_township(db.session, t.id)
@@ -175,11 +195,11 @@ def test_without_a_number_rows_match_by_head_and_id_tail(app, client):
     login(client, admin)
     rows = [HEADER, ["东村", "王德福", "东街1号", "13900001234", "11010519491231002X", "", ""]]
     _, batch_id, token = _upload(client, t, _csv(rows), "a.csv")
-    client.post(f"/t/{t.slug}/households/import/{batch_id}/confirm", data={"csrf_token": token})
+    _confirm(client, app, t, batch_id, token)
     rows[1][3] = "13900004321"
     page, batch_id, token = _upload(client, t, _csv(rows), "a.csv")
     assert 'id="count-changed">1<' in page.get_data(as_text=True)
-    client.post(f"/t/{t.slug}/households/import/{batch_id}/confirm", data={"csrf_token": token})
+    _confirm(client, app, t, batch_id, token)
     assert _count(app, t) == 1
     with app.app_context():
         bind_township(db.session, t.id)
@@ -197,17 +217,19 @@ def test_an_import_that_fails_midway_writes_nothing_and_runs_again_once(app, cli
     _, batch_id, token = _upload(client, t, _csv(rows), "a.csv")
     monkeypatch.setattr(importer, "BATCH", 5)
     calls = {"n": 0}
-    original_flush_insert = db.session.execute
+    real_record = importer.record
 
-    def failing_execute(statement, *args, **kwargs):
-        if getattr(statement, "table", None) is Resident.__table__ and calls["n"] == 0:
+    def failing_record(*args, **kwargs):
+        # Every row is written by now (COPY or executemany): the end fails, all of it goes.
+        if args[2] == "household.import":
             calls["n"] += 1
-            original_flush_insert(statement, *args, **kwargs)
+            assert db.session.scalar(select(func.count()).select_from(Household).where(
+                Household.township_id == t.id)) == 12
             raise RuntimeError("database went away")
-        return original_flush_insert(statement, *args, **kwargs)
+        return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(db.session, "execute", failing_execute)
-    client.post(f"/t/{t.slug}/households/import/{batch_id}/confirm", data={"csrf_token": token})
+    monkeypatch.setattr(importer, "record", failing_record)
+    _confirm(client, app, t, batch_id, token)
     monkeypatch.undo()
     assert calls["n"] == 1
     assert _count(app, t) == 0 and _count(app, t, Resident) == 0
@@ -222,6 +244,16 @@ def test_an_import_that_fails_midway_writes_nothing_and_runs_again_once(app, cli
         db.session.commit()
         jobs.run_pending()
     assert _count(app, t) == 12 and _count(app, t, Resident) == 12
+
+
+def test_a_file_that_is_no_sheet_is_refused_and_forgotten(app, client):
+    t, admin, _ = _setup(app, "daoru6")
+    login(client, admin)
+    page, _batch_id, _ = _upload(client, t, b"PK\x03\x04 not really a workbook", "坏.xlsx")
+    assert "文件无法打开" in page.get_data(as_text=True)
+    page, _batch_id, _ = _upload(client, t, _csv([["姓名", "电话"], ["张三", "1"]]), "a.csv")
+    assert "缺少列" in page.get_data(as_text=True)
+    assert list(_imports_dir(app, t).iterdir()) == []
 
 
 def test_encodings_excel_writes(app, tmp_path):

@@ -51,8 +51,9 @@ def test_villages_added_renamed_merged_into_a_community_and_retired(app, client)
     login(client, admin)
     base = f"/t/{t.slug}/households/villages"
     token = csrf(client.get(base).get_data(as_text=True))
-    assert client.post(base, data={"csrf_token": token, "name": "南村"}).status_code == 302
-    dup = client.post(base, data={"csrf_token": token, "name": "东村"})
+    assert client.post(f"{base}/add", data={"csrf_token": token,
+                                            "name": "南村"}).status_code == 302
+    dup = client.post(f"{base}/add", data={"csrf_token": token, "name": "东村"})
     assert dup.status_code == 422 and "已有叫“东村”" in dup.get_data(as_text=True)
     client.post(f"{base}/{ids['east']}", data={"csrf_token": token, "action": "edit",
                                                "name": "东风", "is_community": ""})
@@ -266,6 +267,9 @@ def test_merging_a_duplicate_moves_everything_that_names_it(app, client):
         assert sorted(names) == sorted(["王德福", "王小"])
         assert {"household.merge", "household.merge_into"} <= set(_actions(t))
         assert db.session.scalar(select(func.count()).select_from(Household)) == 2
+    # The duplicate's history came along to the survivor's page.
+    history = client.get(f"/t/{t.slug}/households/{keep.id}").get_data(as_text=True)
+    assert "王德福户并入王德福户" in history and "并入重复户" in history
 
 
 def test_every_table_pointing_at_a_household_follows_a_merge(app):
@@ -302,8 +306,8 @@ def test_a_village_assistant_manages_only_their_village(app, client):
         "csrf_token": token, "action": "grid", "grid_name": "一组"}).status_code == 302
     assert client.post(f"{base}/villages/{east.id}", data={
         "csrf_token": token, "action": "retire"}).status_code == 403
-    assert client.post(f"{base}/villages", data={"csrf_token": token,
-                                                "name": "新村"}).status_code == 403
+    assert client.post(f"{base}/villages/add", data={"csrf_token": token,
+                                                    "name": "新村"}).status_code == 403
     export = client.get(f"{base}/export.xlsx")
     assert "西一".encode() not in _sheet_text(export.data).encode()
     assert "东一" in _sheet_text(export.data)
