@@ -111,6 +111,12 @@ def phone_visible(kind: str, row_id, *, matter=None, household=None, village_id=
                          village_id=village_id, centre_id=centre_id)
 
 
+def _may_review(township) -> bool:
+    from app.matters.publication import may_review
+
+    return township is not None and may_review(current_user, township)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         mask_name=mask_name, mask_phone=mask_phone, mask_text=mask_text, local_dt=local_dt,
@@ -130,7 +136,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(allowed=allowed, staff_nav=staff_nav, service_models=REGISTRY,
                            role_label=role_label, has_personal_numbers=has_personal_numbers,
-                           phone_visible=phone_visible)
+                           phone_visible=phone_visible, may_review=_may_review)
 
 
 def _mask_translation_arguments(app: Flask) -> None:

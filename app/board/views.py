@@ -236,3 +236,6 @@ def custody_words(data: dict) -> str:
     documents = data.get("documents") or []
     names = [d.get("name", "") if isinstance(d, dict) else str(d) for d in documents]
     return words + (f"（{'、'.join(n for n in names if n)}）" if names else "")
+
+
+from app.board import feeds  # noqa: E402,F401  (the board's Atom feeds, on this blueprint)

@@ -228,3 +228,10 @@ def on_board():
 
     return and_(Matter.is_public.is_(True), Matter.publication == PUBLISHED,
                 Matter.category.not_in(tuple(ALWAYS_PRIVATE)))
+
+
+def settings_for_id(township_id) -> PublicationSettings:
+    """The publication choices of the township with this id (jobs, tests)."""
+    from app.townships.models import Township
+
+    return settings_for(db.session.get(Township, township_id))

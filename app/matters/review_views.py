@@ -189,9 +189,9 @@ def _phone_row(kind: str, row_id):
     abort(404)
 
 
-@bp.route("/phone/<kind>/<uuid:row_id>", methods=["POST"])
+@bp.route("/phone/<source>/<uuid:row_id>", methods=["POST"])
 @staff()
-def show_phone(kind, row_id):
+def show_phone(source, row_id):
     """Any staff member of the township shows a resident's full number where their role and
     scope do not (recorded in the audit log as phone.show: who, when, whose). htmx swaps the
     number in; without JavaScript the page comes back with it shown (remembered in the session)."""
@@ -201,6 +201,7 @@ def show_phone(kind, row_id):
     from app.privacy import may_see_phone
 
     township = current_township()
+    kind = source
     number, row, scope = _phone_row(kind, row_id)
     if not number:
         abort(404)

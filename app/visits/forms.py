@@ -8,6 +8,7 @@ from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.households.models import VisitKind, VisitMethod
+from app.matters.forms import publicity_field
 
 FINDING_FIELDS = {
     "hardship": _l("生活困难"),
@@ -44,4 +45,4 @@ class VisitForm(FlaskForm):
 
 
 class RaiseForm(FlaskForm):
-    pass
+    publicity = publicity_field()

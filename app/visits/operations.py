@@ -68,7 +68,8 @@ def raised_matters(visit: Visit) -> dict[str, Matter]:
     return {m.category: m for m in rows}
 
 
-def raise_matter(township, actor, visit: Visit, kind: str) -> Matter:
+def raise_matter(township, actor, visit: Visit, kind: str,
+                 is_public: bool | None = None) -> Matter:
     """Turn one heading of a visit into a matter (channel visit) linked to the visit. Once only."""
     kind = FindingKind(kind).value
     text = (visit.findings or {}).get(kind)
@@ -80,7 +81,7 @@ def raise_matter(township, actor, visit: Visit, kind: str) -> Matter:
     title = f"{label}：{text[:40]}"
     return matters.create_matter(township, channel="visit", title=title, actor=actor,
                                  description=text, category=kind, household=visit.household,
-                                 source_visit=visit, is_public=None)
+                                 source_visit=visit, is_public=is_public)
 
 
 def week_of(day: date) -> tuple[date, date]:

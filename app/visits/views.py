@@ -13,6 +13,7 @@ from app.access import staff
 from app.accounts.models import Role, RoleGrant
 from app.extensions import db
 from app.households.models import FindingKind, Household, Visit, VisitKind, VisitMethod
+from app.matters.forms import publicity_value
 from app.matters.operations import TransitionError, local_today
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 from app.visits import operations as ops
@@ -100,7 +101,8 @@ def raise_matter(visit_id, kind):
     form = RaiseForm()
     if form.validate_on_submit():
         try:
-            matter = ops.raise_matter(township, current_user, visit, kind)
+            matter = ops.raise_matter(township, current_user, visit, kind,
+                                      is_public=publicity_value(form.publicity.data))
         except TransitionError as error:
             flash(str(error), "error")
         else:

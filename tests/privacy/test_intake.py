@@ -146,3 +146,30 @@ def test_the_demo_board_shows_no_assistance_health_petition_or_dispute(app, clie
             # A criticism of how assistance is run (低保评议没有公示) is public business; a
             # payment to a person never is.
             assert "救助金" not in matter.title and "一卡通" not in matter.title, matter.title
+
+
+def test_a_visit_finding_raised_as_a_matter_asks_not_public(app, client):
+    from datetime import date
+
+    from app.visits import operations as visits
+
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township()
+        bind_township(db.session, t.id)
+        cadre = factories.user(t, Role.CADRE, name="联户干部")
+        household = factories.household(t, contact_cadre_id=cadre.id)
+        visit = visits.record_visit(t, cadre, household=household, visited_on=date(2026, 11, 20),
+                                    method="in_person", today=date(2026, 11, 23),
+                                    findings={"suggestion": "路灯晚上多开一小时",
+                                              "hardship": "取暖煤不够"})
+        db.session.commit()
+        bind_township(db.session, None)
+    login(client, cadre)
+    page = client.get(f"/t/{t.slug}/visits/{visit.id}").text
+    assert 'name="publicity"' in page
+    for kind, chosen in (("suggestion", "private"), ("hardship", "")):
+        assert client.post(f"/t/{t.slug}/visits/{visit.id}/raise/{kind}", data={
+            "csrf_token": csrf(page), "publicity": chosen}).status_code == 302
+    public = _matters(app, t)
+    assert public == {"意见建议：路灯晚上多开一小时": False, "生活困难：取暖煤不够": False}

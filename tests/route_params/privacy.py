@@ -17,6 +17,9 @@ def extend(town):
 
 PARAMS = {
     "reply_id": lambda town: town.objects.pending_reply.id,
+    # 「显示」 a resident's phone: the world's household (every staff member may ask, recorded).
+    "source": lambda town: "household",
+    "row_id": lambda town: town.objects.household.id,
 }
 
 # Only the township's administrator and leaders (and reviewers it names) review public text.
