@@ -89,6 +89,10 @@ def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world):
         "guide": client.get(f"/t/{t.slug}/services/{o.service_item.id}/guide.pdf",
                             base_url=HOST).data,
     }
+    from pypdf import PdfReader
+
+    letter = PdfReader(io.BytesIO(documents["reply letter"])).pages[0].extract_text()
+    assert "王小明：" in letter  # a private letter to her: the name in full, not 王**
     for name, pdf in documents.items():
         urls = qr_urls(pdf)
         assert urls, f"no QR code found on the {name}"
