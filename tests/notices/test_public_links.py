@@ -57,8 +57,9 @@ def _opens(app, url: str) -> None:
     assert page.status_code == 200, (url, page.status_code)
 
 
-def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world):
+def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world, monkeypatch):
     assert not app.config.get("PUBLIC_URL")
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")  # the job runs after the request
     town = world.a
     t, o = town.township, town.objects
     admin = town.users[Role.TOWNSHIP_ADMIN]
