@@ -59,3 +59,7 @@ def test_export_then_load_as_another_town(app, tmp_path):
         bind_township(db.session, town.id)
         assert town.service_enabled("one_stop") and town.service_enabled("proxy")
         assert db.session.scalar(select(func.count()).select_from(ServiceItem)) == 5
+        # An item's own intake questions travel with the profile.
+        dibao = db.session.scalar(select(ServiceItem).where(ServiceItem.name == "最低生活保障申请"))
+        assert [q["label"] for q in dibao.questions] == ["家庭人口", "致贫原因"]
+        assert dibao.questions[1]["choices"] == ["因病", "因残", "缺劳力", "其他"]

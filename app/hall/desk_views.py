@@ -123,14 +123,12 @@ def index():
     if resident is None:
         form.resident_id.data = ""
     # "刷新材料" without JavaScript: re-render with the chosen item's checklist, nothing lost.
-    answer_errors: dict = {}
     accepting = request.method == "POST" and "refresh" not in request.form
-    if accepting and form.validate_on_submit():
-        item = get_or_404(ServiceItem, form.item_id.data)
-        answers, answer_errors = questions.read_answers(item, request.form)
-    else:
-        accepting = False
-    if accepting and not answer_errors:
+    valid = accepting and form.validate_on_submit()
+    # The item's own questions are checked with the rest, so every error shows at once.
+    item = _here(ServiceItem, form.item_id.data) if accepting else None
+    answers, answer_errors = questions.read_answers(item, request.form) if item else ([], {})
+    if valid and item is not None and not answer_errors:
         try:
             if resident is None:
                 village = _here(Village, form.new_village_id.data)

@@ -37,6 +37,7 @@ from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 bp = TenantBlueprint("matters", __name__, url_prefix="/matters")
 
 WHOLE_TOWNSHIP = (Role.TOWNSHIP_ADMIN, Role.LEADER)
+REVISIT_PREFIX = "callback"  # its rating field apart from the staff rating form's on one page
 PER_PAGE = 30
 
 
@@ -291,7 +292,7 @@ def _detail_context(township, matter, **forms):
         reason=forms.get("reason") or ReasonForm(formdata=None),
         end=forms.get("end") or EndForm(formdata=None),
         rating=forms.get("rating") or StaffRatingForm(formdata=None),
-        revisit=forms.get("revisit") or RevisitForm(formdata=None),
+        revisit=forms.get("revisit") or RevisitForm(formdata=None, prefix=REVISIT_PREFIX),
         close_refusal=ops.close_refusal(matter),
         centres={c.id: c.name for c in centres}, villages={v.id: v.name for v in villages},
         error=forms.get("error"))
@@ -417,7 +418,7 @@ def revisit(matter_id, revisit_id):
     row = get_or_404(Revisit, revisit_id)
     if row.matter_id != matter.id:
         abort(404)
-    form = RevisitForm()
+    form = RevisitForm(prefix=REVISIT_PREFIX)
     if not form.validate_on_submit():
         return _invalid(matter, revisit=form)
     return _act(matter, lambda: ops.record_revisit(row, current_user, method=form.method.data,

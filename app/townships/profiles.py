@@ -132,6 +132,8 @@ def load_profile(data: dict[str, Any], *, slug: str | None = None, name: str | N
                 township_id=township.id, centre_id=centre.id, name=row["name"],
                 description=row.get("description", ""), materials=row.get("materials", []),
                 steps=row.get("steps", []),
+                # The item's own intake questions, one line each as on the catalogue page.
+                questions=_questions(row.get("questions", [])),
                 promised_workdays=int(row.get("promised_workdays", 5)),
                 on_the_spot=bool(row.get("on_the_spot", False)),
                 proxiable=bool(row.get("proxiable", False)),
@@ -220,7 +222,8 @@ def export_profile(township, *, with_people: bool = False) -> str:
     data["service_items"] = [{
         "name": i.name, "centre": names[i.centre_id], "description": i.description,
         "materials": i.materials, "steps": i.steps, "promised_workdays": i.promised_workdays,
-        "on_the_spot": i.on_the_spot, "proxiable": i.proxiable, "bookable": i.bookable}
+        "on_the_spot": i.on_the_spot, "proxiable": i.proxiable, "bookable": i.bookable,
+        **({"questions": _question_lines(i.questions)} if i.questions else {})}
         for i in db.session.scalars(select(ServiceItem).where(ServiceItem.township_id == tid)
                                     .order_by(ServiceItem.name))]
     villages = db.session.scalars(select(Village).where(Village.township_id == tid)
@@ -247,3 +250,19 @@ def export_profile(township, *, with_people: bool = False) -> str:
 
 def demo_profiles() -> list[Path]:
     return sorted(PROFILE_DIR.glob("*.toml"))
+
+
+def _questions(lines) -> list[dict]:
+    """A profile's questions (lines `标签|类型|必填|选项`) as the catalogue keeps them."""
+    from app.catalogue.questions import QuestionError, parse_questions
+
+    try:
+        return parse_questions("\n".join(str(line) for line in lines or []))
+    except QuestionError as exc:
+        raise ProfileError(str(exc)) from exc
+
+
+def _question_lines(questions) -> list[str]:
+    from app.catalogue.questions import questions_text
+
+    return questions_text(questions).splitlines()

@@ -121,3 +121,101 @@ def test_book_a_holiday_slot_then_serve_receipt_finish_and_rate(app, live_server
     centre_row = desk.locator("tr", has_text="社会事务服务中心")
     expect(centre_row.locator(".satisfaction")).to_have_text("100.0%")
     expect(desk.locator("tr", has_text="张芳")).to_contain_text("100.0%")
+
+
+@pytest.fixture
+def dibao_town(app):
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township("baodi17", services=("one_stop",))
+        bind_township(db.session, t.id)
+        # The hall's call-back (回访) two working days after the reply, set on the rules page.
+        t.settings = {"channels": {"hall": {"revisit_after_days": 2}}}
+        social = factories.centre(t, "社会事务服务中心")
+        clerk = factories.user(t, Role.CENTRE_STAFF, name="张芳", centre=social)
+        clerk.set_password("clerk-pass-1")
+        factories.service_item(
+            t, social, name="低保申请", promised_workdays=20,
+            materials=[{"name": "户口簿", "original": True, "copies": 1},
+                       {"name": "收入证明", "original": True, "copies": 1}],
+            questions=[{"key": "q1", "label": "家庭人口", "kind": "number", "required": True,
+                        "choices": []}])
+        village = factories.village(t, "周良庄村")
+        factories.household(t, village, head="赵秀兰", phone="13812345678")
+        db.session.commit()
+        bind_township(db.session, None)
+        return t, clerk
+
+
+def test_dibao_with_a_missing_document_told_once_is_followed_to_the_call_back(
+        app, live_server, browser, phone, dibao_town, monkeypatch):
+    """低保 with a missing document told once → seen in the ledger and the queue → 补交材料 from
+    the ledger → finished → the receipt's QR opens on the resident's phone → call-back recorded."""
+    from tests.notices.test_public_links import qr_urls
+
+    t, clerk = dibao_town
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")
+    monkeypatch.setitem(app.config, "JOBS_THREAD", True)
+    base = f"{live_server}/t/{t.slug}"
+    desk = browser.new_context(locale="zh-CN").new_page()
+    desk.goto(f"{live_server}/login")
+    desk.get_by_label("用户名").fill(clerk.username)
+    desk.get_by_label("密码").fill("clerk-pass-1")
+    desk.get_by_role("button", name="登录").click()
+
+    # At the window: the resident is found, the item asks its own question, one paper is missing.
+    desk.goto(f"{base}/hall/")
+    desk.get_by_label("姓名、手机号码或户主、地址").fill("赵秀兰")
+    desk.get_by_role("link", name="赵秀兰").first.click()
+    expect(desk.get_by_role("link", name="换一位")).to_be_visible()
+    desk.get_by_label("办理事项").select_option(label="低保申请")
+    expect(desk.get_by_label("家庭人口")).to_be_visible()
+    desk.get_by_label("家庭人口").fill("4")
+    desk.get_by_label("户口簿").check()  # 收入证明 not yet issued by the employer
+    desk.get_by_label("群众同意短信告知").check()
+    desk.get_by_role("button", name="受理").click()
+    expect(desk.get_by_text("尚缺材料")).to_be_visible()
+    number = desk.locator("h1").inner_text().split()[-1]
+
+    # The receipt tells her once what to bring; its QR code opens on her phone.
+    desk.get_by_role("button", name="打印受理回执").click()
+    download = desk.get_by_role("link", name="下载 PDF")
+    expect(download).to_be_visible(timeout=60_000)
+    with desk.expect_download() as info:
+        download.click()
+    with open(info.value.path(), "rb") as f:
+        urls = qr_urls(f.read())
+    assert urls and urls[0].startswith(live_server), urls
+    phone.goto(urls[0])
+    expect(phone.get_by_label("事项编号")).to_have_value(number)  # she adds her phone's tail
+    phone.get_by_label("手机号后四位").fill("5678")
+    phone.get_by_role("button", name="查询").click()
+    expect(phone.get_by_text("低保申请").first).to_be_visible()
+
+    # Days later: the ledger and the centre's queue show it waiting for documents.
+    desk.goto(f"{base}/hall/queue")
+    expect(desk.locator("tr", has_text=number)).to_contain_text("待补交材料")
+    desk.goto(f"{base}/matters/")
+    row = desk.locator("tr", has_text=number)
+    expect(row).to_contain_text("待补交材料")
+    expect(row).to_contain_text("周良庄村")
+    row.get_by_role("link", name="补交材料").click()
+    desk.get_by_label("收入证明").check()
+    desk.get_by_role("button", name="登记补交").click()
+    expect(desk.get_by_text("已登记补交的材料")).to_be_visible()
+
+    # The centre takes it and answers: done (the hall closes on its reply).
+    desk.goto(f"{base}/hall/queue")
+    desk.locator("tr", has_text=number).get_by_role("button", name="接手办理").click()
+    desk.locator("tr", has_text=number).get_by_role("link", name="答复/办结").click()
+    desk.get_by_label("答复（公开在回音壁）").fill("经审核符合条件，已纳入低保，下月起发放。")
+    desk.get_by_role("button", name="答复").click()
+    expect(desk.locator("dd strong", has_text="已办结")).to_be_visible()
+
+    # The call-back: what she said, in her words.
+    callback = desk.locator("form[action*='/revisits/']")
+    callback.get_by_label("群众怎么说（记录原话）").fill("钱已经到账了，谢谢你们。")
+    callback.get_by_label("群众评价").select_option(label="非常满意")
+    callback.get_by_role("button", name="记录回访").click()
+    expect(desk.get_by_text("钱已经到账了，谢谢你们。").first).to_be_visible()
+    expect(desk.locator("form[action*='/revisits/']")).to_have_count(0)

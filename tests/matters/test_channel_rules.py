@@ -98,3 +98,8 @@ def test_a_call_back_records_the_residents_words_and_only_their_words_count(ctx)
     today = ops.local_today(t)
     rates = compute_rates(t.id, today.replace(day=1), date(today.year + 1, 1, 1))
     assert (rates.satisfaction_rate.numerator, rates.satisfaction_rate.denominator) == (1, 1)
+    # The board's figures (by village, the same rule).
+    from app.matters.rates import rates_by_village
+
+    board, _by_village = rates_by_village(t.id, today.replace(day=1), date(today.year + 1, 1, 1))
+    assert board.satisfaction_rate.denominator == 1

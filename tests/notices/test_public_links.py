@@ -57,8 +57,9 @@ def _opens(app, url: str) -> None:
     assert page.status_code == 200, (url, page.status_code)
 
 
-def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world):
+def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world, monkeypatch):
     assert not app.config.get("PUBLIC_URL")
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")  # the job runs after the request
     town = world.a
     t, o = town.township, town.objects
     admin = town.users[Role.TOWNSHIP_ADMIN]
@@ -89,6 +90,10 @@ def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world):
         "guide": client.get(f"/t/{t.slug}/services/{o.service_item.id}/guide.pdf",
                             base_url=HOST).data,
     }
+    from pypdf import PdfReader
+
+    letter = PdfReader(io.BytesIO(documents["reply letter"])).pages[0].extract_text()
+    assert "王小明：" in letter  # a private letter to her: the name in full, not 王**
     for name, pdf in documents.items():
         urls = qr_urls(pdf)
         assert urls, f"no QR code found on the {name}"
