@@ -52,7 +52,7 @@ def errands():
     for centre_id in _my_centre_ids(township):
         handed += ops.errands_for(township, centre_id=centre_id, today=today)
     return render_template("proxy/errands.html", mine=mine, handed=handed, today=today,
-                           Holder=Holder, State=State)
+                           Holder=Holder, State=State, originals_out=ops.originals_out)
 
 
 def _fill_choices(form: ErrandForm, township) -> list[ServiceItem]:

@@ -219,3 +219,12 @@ def test_refused_errand_form_in_english_has_no_chinese_messages(world, client):
                                 "resident_id": "", "documents-0-name": "身份证",
                                 "documents-0-kind": "original", "documents-0-copies": "0"})
     assert "数值大小必须介于 1 到 99 之间。" in alerts(zh.text)
+
+
+def test_the_dashboard_tile_leads_to_the_errands(world, client):
+    town = world.a
+    login(client, town.users[Role.VILLAGE_ASSISTANT])
+    page = client.get(f"/t/{town.township.slug}/dashboard").text
+    tile = re.search(r'<a class="tile figure" href="([^"]+)">\s*<strong>\d+</strong>'
+                     r'<span>代办在办事项', page)
+    assert tile and tile.group(1) == f"/t/{town.township.slug}/proxy/errands"

@@ -206,7 +206,7 @@ def test_custody_per_document_kept_used_issued_and_signed_for(town):
     assert by_name["新社会保障卡"].holder == Holder.RESIDENT
     assert by_name["新社会保障卡"].signed_by == "王小明" and by_name["新社会保障卡"].signed_at
     assert by_name["身份证"].signed_by == "王小明"
-    assert ops.close_refusal(errand.matter) is None
+    assert ops.close_refusal(errand.matter) is None and ops.originals_out(errand) == []
     ops.close_errand(errand, assistant, t)
     steps = [e.data["step"] for e in db.session.scalars(
         select(MatterEvent).where(MatterEvent.matter_id == errand.matter_id,
@@ -249,6 +249,8 @@ def test_tracking_page_says_where_each_document_ended(app, world, client):
                                          "resident-signed_by": "王小明"}, headers=h)
     detail = client.get(url).text
     assert "乡镇留存" in detail and "王小明" in detail and "新发证件" in detail
+    # The list counts a kept document as settled, not as an original still out.
+    assert "无在外原件" in client.get(f"/t/{slug}/proxy/errands").text
     timeline = detail[detail.index('class="timeline"'):]
     for raw in ("in_progress", "custody", "kept_by_office", "issued", "returned_to_resident"):
         assert raw not in timeline
