@@ -80,7 +80,12 @@ def role_label(role: str) -> str:
     try:
         return Role(role).label
     except ValueError:
-        return role
+        from app.counties.models import CountyRole
+
+        try:
+            return CountyRole(role).label
+        except ValueError:
+            return role
 
 
 def register(app: Flask) -> None:

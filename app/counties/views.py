@@ -80,7 +80,13 @@ QUEUE_ROLES = (*LEADERS, CountyRole.DEPARTMENT_STAFF)
 def _county_helpers():
     return {"has_county_role": has_county_role, "CountyRole": CountyRole,
             "county_role_label": lambda role: CountyRole(role).label,
-            "county_rank": county_rank}
+            "county_rank": county_rank, "my_counties": _my_counties}
+
+
+def _my_counties():
+    from app.counties.models import counties_of
+
+    return counties_of(current_user)
 
 
 def county_rank(township, start, last_day):
