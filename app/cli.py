@@ -187,4 +187,7 @@ def load_demo() -> int:
         db.session.commit()
         bind_township(db.session, None)
         created += 1
+    from app.counties.demo import seed_county
+
+    seed_county(DEMO_PASSWORD)  # the demo county over three of the demo townships
     return created

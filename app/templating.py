@@ -95,7 +95,12 @@ def role_label(role: str) -> str:
     try:
         return Role(role).label
     except ValueError:
-        return role
+        from app.counties.models import CountyRole
+
+        try:
+            return CountyRole(role).label
+        except ValueError:
+            return role
 
 
 def phone_visible(kind: str, row_id, *, matter=None, household=None, village_id=None,

@@ -63,6 +63,11 @@ def _home_for(user: User) -> str:
     ).all()
     if len(slugs) == 1:
         return url_for("townships.dashboard", slug=slugs[0])
+    from app.counties.models import counties_of
+
+    counties = counties_of(user)
+    if not slugs and len(counties) == 1:
+        return url_for("counties.county.home", county_slug=counties[0].slug)
     return url_for("accounts.choose")
 
 
@@ -123,6 +128,17 @@ def _demo_accounts():
     for username, name, township, role in rows:
         entry = accounts.setdefault(username, {"username": username, "name": name,
                                                "township": township, "roles": []})
+        entry["roles"].append(role)
+    from app.counties.models import County, CountyGrant
+
+    demo_counties = select(Township.county_id).where(Township.is_demo.is_(True))
+    for username, name, county, role in db.session.execute(
+            select(User.username, User.name, County.name, CountyGrant.role)
+            .join(CountyGrant, CountyGrant.user_id == User.id)
+            .join(County, County.id == CountyGrant.county_id)
+            .where(County.id.in_(demo_counties)).order_by(User.username)):
+        entry = accounts.setdefault(username, {"username": username, "name": name,
+                                               "township": county, "roles": []})
         entry["roles"].append(role)
     operators = db.session.scalars(select(User).where(User.is_operator.is_(True))).all()
     listed = [{"username": u.username, "name": u.name, "township": "", "roles": ["operator"]}

@@ -203,12 +203,18 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
                 r.happy += int(happy or 0)
 
         g = groups["household"]
-        visited = exists().where(Visit.township_id == Household.township_id,
-                                 Visit.household_id == Household.id,
-                                 Visit.visited_on >= start, Visit.visited_on < end)
+        # Households visited in the period: one pass over the period's visits, joined (a hash
+        # join), instead of an EXISTS probe per household.
+        seen_in_period = (select(Visit.township_id, Visit.household_id)
+                          .where(Visit.township_id.in_(ids), Visit.visited_on >= start,
+                                 Visit.visited_on < end).distinct().subquery())
         for *key, n, seen, covered in db.session.execute(
-                select(*g, func.count(), func.sum(case((visited, 1), else_=0)),
+                select(*g, func.count(), func.count(seen_in_period.c.household_id),
                        func.sum(case((Household.contact_cadre_id.is_not(None), 1), else_=0)))
+                .select_from(Household)
+                .outerjoin(seen_in_period,
+                           (seen_in_period.c.township_id == Household.township_id)
+                           & (seen_in_period.c.household_id == Household.id))
                 .where(Household.township_id.in_(ids), Household.active.is_(True))
                 .group_by(*g), execution_options={"all_townships": True}):
             r = row(key)

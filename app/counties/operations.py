@@ -76,6 +76,7 @@ def attach_township(county: County, township: Township, actor, *,
     township.county_id = county.id
     record(township.id, actor, "township.county", township, before={"county": None},
            after={"county": county.name}, summary=f"归属{county.name}")
+    db.session.flush()  # the township's audit row, before another township is bound
 
 
 def attachable_townships(county: County, *, by_code: bool) -> list[Township]:

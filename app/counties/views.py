@@ -11,6 +11,7 @@ import uuid
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -80,7 +81,13 @@ QUEUE_ROLES = (*LEADERS, CountyRole.DEPARTMENT_STAFF)
 def _county_helpers():
     return {"has_county_role": has_county_role, "CountyRole": CountyRole,
             "county_role_label": lambda role: CountyRole(role).label,
-            "county_rank": county_rank}
+            "county_rank": county_rank, "my_counties": _my_counties}
+
+
+def _my_counties():
+    from app.counties.models import counties_of
+
+    return counties_of(current_user)
 
 
 def county_rank(township, start, last_day):
@@ -464,7 +471,7 @@ def matter(matter_id):
 
 # ---------------------------------------------------------------- comparing townships
 
-PERIOD_LABELS = {"month": "本月", "quarter": "本季度", "half": "本半年", "year": "本年"}
+PERIOD_LABELS = {"month": _l("月"), "quarter": _l("季度"), "half": _l("半年"), "year": _l("年")}
 
 
 def _period():
@@ -495,14 +502,30 @@ def dashboard():
     if by not in figures.GROUPS:
         by = "township"
     ids = scope.township_ids(county)
-    rows = figures.ranked(figures.figures(ids, start, end, _today(), by=by))
+    ranked = figures.ranked(figures.figures(ids, start, end, _today(), by=by))
+    # Villages (600) and cadres (10,000) are ranked in full and shown a page at a time.
+    pager = _page_of(len(ranked), PER_PAGE)
+    rows = ranked[(pager.page - 1) * PER_PAGE: pager.page * PER_PAGE]
     names = _names(county, by, rows)
     departments = figures.department_figures(county.id, ids, start, end, _today())
     department_names = {d.id: d.name for d in county.departments}
     return render_template("counties/dashboard.html", county=county, rows=rows, names=names,
                            by=by, kind=kind, day=day, start=start, end=end,
                            periods=PERIOD_LABELS, departments=departments,
-                           department_names=department_names)
+                           department_names=department_names, pager=pager,
+                           pager_args={k: v for k, v in request.args.items() if k != "page"})
+
+
+PER_PAGE = 100
+
+
+def _page_of(total: int, per_page: int):
+    from types import SimpleNamespace
+
+    pages = max(1, -(-total // per_page))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return SimpleNamespace(page=page, pages=pages, total=total, has_prev=page > 1,
+                           has_next=page < pages, prev_num=page - 1, next_num=page + 1)
 
 
 def _names(county, by, rows) -> dict:

@@ -1,7 +1,7 @@
 """counties: a county supervisor's spot-check across its townships (grouping the townships' own
 spot-checks) and the quarterly county 民情地图 meeting reports (PDFs made by a job)
 
-Revision ID: 0081_counties_spot_checks_reports
+Revision ID: 0081_counties_checks_reports
 Revises: 0080_counties_escalations
 """
 from alembic import op
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 import app.models
 
 # revision identifiers, used by Alembic.
-revision = '0081_counties_spot_checks_reports'
+revision = '0081_counties_checks_reports'
 down_revision = '0080_counties_escalations'
 branch_labels = None
 depends_on = None
