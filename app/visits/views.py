@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, select
+from sqlalchemy import or_, select
 
 from app.access import staff
 from app.accounts.models import Role, RoleGrant
 from app.extensions import db
-from app.households.models import FindingKind, Household, Visit, VisitKind, VisitMethod
+from app.households.models import FindingKind, Household, Village, Visit, VisitKind, VisitMethod
 from app.matters.forms import publicity_value
 from app.matters.operations import TransitionError, local_today
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
@@ -36,20 +36,52 @@ def index():
                            today=local_today(township))
 
 
-def _household_choices(form: VisitForm) -> None:
-    """The visitor's own contact households first, then their village, then the rest."""
+MY_HOUSEHOLDS = 60  # the visitor's own households offered before any search
+
+
+def _household_choices(form: VisitForm, q: str = "") -> list:
+    """The households the visit form offers: what a search finds (head's name, address or house
+    number, household number, phone tail), else the visitor's own contact households; the one
+    already chosen always. A village assistant sees only their villages. Never everyone."""
+    from app.households.picker import search_households
+
+    township = current_township()
     village_ids = [g.village_id for g in db.session.scalars(
         scoped(RoleGrant).where(RoleGrant.user_id == current_user.id,
-                                RoleGrant.village_id.is_not(None)))]
-    mine = case((Household.contact_cadre_id == current_user.id, 0),
-                (Household.party_member_id == current_user.id, 0), else_=1)
-    query = scoped(Household).where(Household.active.is_(True))
-    if village_ids:
-        query = query.where(Household.village_id.in_(village_ids))
-    query = query.order_by(mine, Household.head_name).limit(2000)
+                                RoleGrant.village_id.is_not(None)))] or None
+    if q.strip():
+        found = search_households(township, q, village_ids=village_ids, limit=40)
+        by_number = db.session.scalars(scoped(Household).where(
+            Household.active.is_(True), Household.household_number == q.strip()))
+        rows = list({h.id: h for h in [*by_number, *found]}.values())
+    else:
+        query = scoped(Household).where(Household.active.is_(True), or_(
+            Household.contact_cadre_id == current_user.id,
+            Household.party_member_id == current_user.id))
+        if village_ids:
+            query = query.where(Household.village_id.in_(village_ids))
+        rows = list(db.session.scalars(query.order_by(Household.head_name).limit(MY_HOUSEHOLDS)))
+    chosen = form.household_id.data
+    if chosen and chosen not in {str(h.id) for h in rows}:
+        household = db.session.scalar(scoped(Household).where(
+            Household.id == _uuid_or_none(chosen)))
+        if household is not None and (not village_ids or household.village_id in village_ids):
+            rows.insert(0, household)
+    villages = {v.id: v.name for v in db.session.scalars(scoped(Village))}
     form.household_id.choices = [("", _("请选择"))] + [
-        (str(h.id), f"{h.head_name}（{h.address or h.village.name}）")
-        for h in db.session.scalars(query)]
+        (str(h.id), "、".join(p for p in (h.head_name, villages.get(h.village_id, ""),
+                                          h.address, f"尾号{h.phone_tail}" if h.phone_tail
+                                          else "") if p)) for h in rows]
+    return rows
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -57,12 +89,20 @@ def _household_choices(form: VisitForm) -> None:
 def new():
     township = current_township()
     form = VisitForm()
-    _household_choices(form)
+    q = request.values.get("q", "")
+    if request.method == "GET" and request.args.get("household_id"):
+        form.household_id.data = request.args["household_id"]
+    found = _household_choices(form, q)
+    if request.method == "POST" and request.form.get("action") == "search":
+        # Without JavaScript the search button submits the visit form: come back with what was
+        # typed and the households found.
+        form.household_id.data = form.household_id.data or (
+            str(found[0].id) if len(found) == 1 else "")
+        return render_template("visits/new.html", form=form, findings=FINDING_FIELDS, q=q,
+                               found=len(found))
     if request.method == "GET":
         form.visited_on.data = local_today(township)
         form.kind.data = ops.default_visit_kind(current_user, township)
-        if request.args.get("household_id"):
-            form.household_id.data = request.args["household_id"]
     if form.validate_on_submit():
         household = get_or_404(Household, form.household_id.data)
         try:
@@ -77,7 +117,8 @@ def new():
             flash(_("走访已记录。"), "success")
             return redirect(url_for("visits.detail", visit_id=visit.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("visits/new.html", form=form, findings=FINDING_FIELDS), status
+    return render_template("visits/new.html", form=form, findings=FINDING_FIELDS, q=q,
+                           found=len(found)), status
 
 
 @bp.route("/<uuid:visit_id>")

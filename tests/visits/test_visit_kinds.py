@@ -69,3 +69,34 @@ def test_a_cadre_records_a_reception_jiefang(app, client):
     assert "接访" in detail
     with app.app_context():
         assert db.session.scalars(select(Visit.kind)).all() == ["jiefang"]
+
+
+def test_the_household_picker_searches_instead_of_listing_everyone(app, client):
+    with app.app_context():
+        db.session().expire_on_commit = False
+        t = factories.township("xunzhao", code="XZ", services=())
+        bind_township(db.session, t.id)
+        cadre = factories.user(t, Role.CADRE, name="张卫东")
+        village = factories.village(t, "东村")
+        mine = factories.household(t, village, head="王大爷", phone="13800001111")
+        mine.contact_cadre_id = cadre.id
+        for n in range(30):
+            factories.household(t, village, head=f"村民{n:02d}", phone=None)
+        target = factories.household(t, village, head="赵桂兰", phone="13900007788")
+        db.session.commit()
+    with time_machine.travel(NOON_IN_BEIJING, tick=False):
+        login(client, cadre)
+        page = client.get(f"/t/{t.slug}/visits/new")
+        assert "王大爷" in page.text and "村民00" not in page.text  # own households only
+        found = client.post(f"/t/{t.slug}/visits/new", data={
+            "csrf_token": csrf(page.text), "q": "7788", "action": "search",
+            "notes": "写了一半的走访情况"})
+        assert found.status_code == 200 and "赵桂兰" in found.text and "找到 1 户" in found.text
+        assert "写了一半的走访情况" in found.text  # nothing typed is lost
+        saved = client.post(f"/t/{t.slug}/visits/new", data={
+            "csrf_token": csrf(page.text), "q": "7788", "household_id": str(target.id),
+            "visited_on": "2026-11-18", "method": "in_person", "kind": "zoufang",
+            "notes": "写完了"})
+        assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Visit.household_id)) == target.id
