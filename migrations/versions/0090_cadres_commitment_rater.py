@@ -1,13 +1,13 @@
 """cadres: one 评诺 rating per resident per commitment (a keyed hash of the registered phone)
 
 Revision ID: 0090_cadres_commitment_rater
-Revises: 0081_counties_spot_checks_reports
+Revises: 0081_counties_checks_reports
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0090_cadres_commitment_rater"
-down_revision = "0081_counties_spot_checks_reports"
+down_revision = "0081_counties_checks_reports"
 branch_labels = None
 depends_on = None
 

@@ -39,6 +39,24 @@ def extend_world(world) -> None:
     bind_township(db.session, None)
 
 
+def not_ids() -> set:
+    """URL parameters that name no row of a township (a format, a step): a route with only these
+    is not reached "with another township's ids"."""
+    out: set = set()
+    for module in _modules():
+        out |= set(getattr(module, "NOT_IDS", ()))
+    return out
+
+
+def csrf_exempt() -> set:
+    """Endpoints that other systems post to with their own key instead of a browser's session
+    (Open311): CSRF does not apply, the key does (tests/api)."""
+    out: set = set()
+    for module in _modules():
+        out |= set(getattr(module, "CSRF_EXEMPT", ()))
+    return out
+
+
 def owned_endpoints() -> dict:
     """{endpoint: roles}: pages about one person's own object (a test attempt, say), which other
     roles may not see even though the route's rule lets them in (they get 403 or 404)."""

@@ -15,3 +15,7 @@ PARAMS = {
     "service_code": lambda town: "cat-suggestion",
     "service_request_id": lambda town: "NONE-2026-000001",
 }
+
+# Open311 picks its township by jurisdiction_id, not by the URL; these name no township's row.
+NOT_IDS = {"fmt", "service_code", "service_request_id"}
+CSRF_EXEMPT = {"open311.post_request"}
