@@ -27,6 +27,7 @@ def test_numbers_in_free_text_are_masked(text, hidden, kept):
 @pytest.mark.parametrize("text", [
     "事项HGZ-2026-000123已办结",
     "医疗救助金4800元，2026年12月2日发放",
+    "应于2027-01-12前答复（原为2026-12-31），2027/1/8 已回访",
     "",
 ])
 def test_tracking_numbers_amounts_and_dates_stay(text):

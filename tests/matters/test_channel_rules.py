@@ -86,14 +86,16 @@ def test_a_call_back_records_the_residents_words_and_only_their_words_count(ctx)
     revisit = db.session.scalar(select(Revisit).where(Revisit.matter_id == heard.id))
     assert revisit.due_on == WorkCalendar.for_township(t.id).add_workdays(
         ops.local_today(t), 2)
-    ops.record_revisit(revisit, clerk, method="phone", outcome="卡已经收到了，办得很快。",
+    # The call-back desk, not the clerk who did the work, hears and records the resident.
+    desk = factories.user(t, Role.LEADER, name="回访专席")
+    ops.record_revisit(revisit, desk, method="phone", outcome="卡已经收到了，办得很快。",
                        rating="very_satisfied", township=t)
     assert heard.evaluations[-1].comment == "卡已经收到了，办得很快。"
     assert heard.evaluations[-1].in_residents_words
     # A staff entry without the resident's words is kept but does not count.
     bare = factories.matter(t, channel="phone", title="路灯不亮", actor=clerk)
     ops.reply(bare, clerk, public_text="已修好。", township=t)
-    ops.evaluate(bare, rating="very_satisfied", source="phone", entered_by=clerk, township=t)
+    ops.evaluate(bare, rating="very_satisfied", source="phone", entered_by=desk, township=t)
     db.session.flush()
     today = ops.local_today(t)
     rates = compute_rates(t.id, today.replace(day=1), date(today.year + 1, 1, 1))

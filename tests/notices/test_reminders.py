@@ -47,7 +47,11 @@ def test_due_soon_to_the_assignee_overdue_to_the_leaders_once(town_ctx):
     reminders.run_sweeps(town.township, later)
     reminders.run_sweeps(town.township, later)
     assert len(_to(town, Role.CENTRE_STAFF)) == 2 and "已超期" in _to(town, Role.CENTRE_STAFF)[1]
-    assert len(_to(town, Role.LEADER)) == 1 and "督办" in _to(town, Role.LEADER)[0]
+    leader = _to(town, Role.LEADER)
+    assert len([t for t in leader if "督办" in t]) == 1
+    # …and, once that day, the morning's daily supervision (日督查) with the overdue count.
+    assert len([t for t in leader if t.startswith(f"日督查 {later}：超期 1 件")]) == 1
+    assert len(leader) == 2
     # A closed matter reminds nobody.
     _matter(town, state="closed", due_on=later - timedelta(days=10))
     assert reminders.sweep_matters(town.township, later) == 0
@@ -63,7 +67,8 @@ def test_revisits_due_and_households_not_visited(town_ctx):
     db.session.commit()
     today = date(2026, 11, 23)
     assert reminders.sweep_revisits(town.township, today) == 1
-    assert reminders.sweep_households(town.township, today) == 1
+    # Every contact cadre with a household not visited for too long (the world has others too).
+    assert reminders.sweep_households(town.township, today) >= 1
     assert reminders.sweep_households(town.township, today) == 0
     db.session.commit()
     assert any("回访" in text for text in _to(town, Role.CENTRE_STAFF))
