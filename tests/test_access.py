@@ -128,6 +128,8 @@ def test_ids_of_another_township_are_not_found(app, world, client):
             if access.kind in ("signed_in", "county") and role is None:
                 continue  # a visitor is sent to the login page (test_anonymous_visitor)
             values = {"slug": world.a.township.slug}
+            values.update({a: params[a](world.a) for a in rule.arguments
+                           if a in not_ids() and a in params})
             values.update({a: params[a](world.b) for a in id_args})
             with app.test_request_context():
                 url = url_for(rule.endpoint, **values)

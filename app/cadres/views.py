@@ -987,7 +987,9 @@ def dual():
                                      organisation=organisation,
                                      public=bool(request.form.get("public")))
             else:
-                cadre = _staff_user(request.form.get("cadre_id", ""))
+                if not request.form.get("cadre_id"):
+                    raise dual_ops.DualError(_("请选择干部。"))
+                cadre = _staff_user(request.form["cadre_id"])
                 try:
                     score = int(request.form.get("score", ""))
                 except ValueError:

@@ -189,7 +189,9 @@ def test_channel_rules_are_set_by_the_admin(app, client, town):
     login(client, admin_id)
     tok = _csrf(client, f"/t/{t.slug}/matters/rules")
     data = {"csrf_token": tok}
-    for channel in ("hall", "proxy", "studio", "assembly", "visit", "online", "phone"):
+    from app.matters.models import Channel
+
+    for channel in (c.value for c in Channel):  # every channel, "external" (Open311) included
         data[f"{channel}-workdays"] = "7"
         data[f"{channel}-closeout"] = "manual"
     data["phone-workdays"] = "0"

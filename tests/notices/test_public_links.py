@@ -68,8 +68,12 @@ def test_every_documents_qr_code_opens_on_a_residents_phone(app, client, world, 
         matter = db.session.get(Matter, (t.id, o.matter.id))
         ledger.reply(matter, admin, public_text="已办结。")
         db.session.commit()
+    from app.accounts.models import User
+
+    with app.app_context():
+        alternative_id = db.session.get(User, admin.id).get_id()  # with its session version
     with client.session_transaction(base_url=HOST) as session:  # signed in on that host
-        session["_user_id"], session["_fresh"] = str(admin.id), True
+        session["_user_id"], session["_fresh"] = alternative_id, True
     index = client.get(f"/t/{t.slug}/notices/", base_url=HOST)
     assert index.status_code == 200, (index.status_code, index.headers.get("Location"))
     token = csrf(index.text)
