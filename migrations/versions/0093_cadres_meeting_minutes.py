@@ -1,7 +1,7 @@
 """cadres: minutes with attendance (会议纪要) for assemblies and studio sessions
 
 Revision ID: 0093_cadres_meeting_minutes
-Revises: 0092_assembly_criticism_withdrawn
+Revises: 0092_assembly_withdrawn
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import app.models
 from app.migration_helpers import disable_tenant_rls, enable_tenant_rls
 
 revision = "0093_cadres_meeting_minutes"
-down_revision = "0092_assembly_criticism_withdrawn"
+down_revision = "0092_assembly_withdrawn"
 branch_labels = None
 depends_on = None
 

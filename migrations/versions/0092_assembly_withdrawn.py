@@ -1,6 +1,6 @@
 """assembly: a criticism withdrawn before it is scored, kept with its reason
 
-Revision ID: 0092_assembly_criticism_withdrawn
+Revision ID: 0092_assembly_withdrawn
 Revises: 0091_studio_case_text
 """
 from alembic import op
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 import app.models
 
-revision = "0092_assembly_criticism_withdrawn"
+revision = "0092_assembly_withdrawn"
 down_revision = "0091_studio_case_text"
 branch_labels = None
 depends_on = None
