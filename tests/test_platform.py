@@ -293,3 +293,21 @@ def test_error_pages_are_whole_pages_for_boosted_requests_and_fragments_for_htmx
     assert boosted.status_code == 404 and "<html" in boosted.get_data(as_text=True)
     fragment = client.get("/t/no-such-town/", headers={"HX-Request": "true"})
     assert fragment.status_code == 404 and "<html" not in fragment.get_data(as_text=True)
+
+
+def test_the_operator_finds_townships_counties_and_the_national_calendar_from_the_home(app, client):
+    """The platform's home leads its operator to the pages only the operator may use."""
+    from app.accounts.operations import create_user
+
+    with app.app_context():
+        operator = create_user(username="op-home", name="平台运维", password=None)
+        operator.is_operator = True
+        resident_facing = create_user(username="not-op", name="某人", password=None)
+        db.session.commit()
+        operator, resident_facing = operator.id, resident_facing.id
+    login(client, operator)
+    home = client.get("/").get_data(as_text=True)
+    for href in ("/platform/townships", "/platform/counties", "/platform/calendar"):
+        assert f'href="{href}' in home
+    login(client, resident_facing)
+    assert "/platform/calendar" not in client.get("/").get_data(as_text=True)
