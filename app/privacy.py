@@ -24,10 +24,12 @@ from stdnum import luhn
 
 # Tracking numbers (HGZ-2026-000123) are public and look like a landline to libphonenumber.
 _TRACKING = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,8}-\d{4}-\d{6}(?!\d)")
-# Dates as people and ISO write them (2027-01-12, 2027/1/12, 2027.01.12): public, and shaped
-# like a phone number to libphonenumber. A year from 1900 to 2099, a real month and day.
-_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-                   r"(?!\d)")
+# Dates (2026-12-07, 2026/12/07 09:30, 2026-12-07T09:30:00+08:00, 2026-12) and amounts with
+# decimals (4800.50) are public and look like numbers to libphonenumber too.
+_DATE = re.compile(r"(?<![\d.])(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])"
+                   r"(?:\1(?:0?[1-9]|[12]\d|3[01]))?"
+                   r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)")
+_AMOUNT = re.compile(r"(?<![\d.])\d{1,9}\.\d{1,2}(?![\d.])")
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 # 16 to 19 digits, optionally grouped by spaces or dashes as cards are printed.
 _CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){15,18}(?!\d)")
@@ -85,6 +87,7 @@ def mask_text(text: str | None) -> str:
 
     out = _TRACKING.sub(keep, text)
     out = _DATE.sub(keep, out)
+    out = _AMOUNT.sub(keep, out)
     out = _RESIDENT_ID.sub(lambda m: _mask_id(m.group(1)), out)
     out = _CARD.sub(lambda m: _mask_card(m.group(0)), out)
     pieces, last = [], 0

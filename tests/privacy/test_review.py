@@ -222,3 +222,28 @@ def test_settings_page_saves_the_choice_and_item_defaults_with_an_audit_trail(ap
     assert _audit(app, t, "catalogue.public_default")[0].after == {"public_default": False}
     login(client, people[Role.CADRE])
     assert client.get(url).status_code == 403
+
+
+def test_a_published_matter_can_be_taken_down_from_its_page_and_put_back(app, client, town):
+    t, people, v = town
+    _settings(app, t, review=False)
+    matter = _raise(app, client, t, v, "东村水渠堵了")
+    assert "东村水渠堵了" in _board(client, t)
+    login(client, people[Role.TOWNSHIP_ADMIN])
+    detail = f"/t/{t.slug}/matters/{matter.id}"
+    page = client.get(detail).text
+    assert "从回音壁撤下" in page
+    taken = client.post(f"{detail}/publication", data={
+        "csrf_token": csrf(page), "action": "withhold", "reason": "涉及邻里矛盾",
+        "next": "detail"})
+    assert taken.status_code == 302 and taken.headers["Location"].endswith(detail)
+    page = client.get(detail).text
+    assert "涉及邻里矛盾" in page and "改为发布到回音壁" in page
+    client.get("/logout")
+    assert "东村水渠堵了" not in _board(client, t)
+    login(client, people[Role.TOWNSHIP_ADMIN])
+    client.post(f"{detail}/publication", data={"csrf_token": csrf(page), "action": "publish",
+                                                "next": "detail"})
+    client.get("/logout")
+    assert "东村水渠堵了" in _board(client, t)
+    assert [e.action for e in _audit(app, t, "publication.withhold")] == ["publication.withhold"]
