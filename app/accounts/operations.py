@@ -245,7 +245,8 @@ def user_from_reset(token: str) -> User | None:
         data = _serializer("minqing-reset").loads(token, max_age=RESET_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return None
-    user = db.session.get(User, _uuid(data.get("u")))
+    key = _uuid(data.get("u"))
+    user = db.session.get(User, key) if key is not None else None
     if user is None or not user.active or (user.password_hash or "")[-12:] != data.get("h"):
         return None
     return user
@@ -268,7 +269,8 @@ class AccountError(ValueError):
 
 def staff_member(township, user_id) -> User | None:
     """`user_id`'s account if it holds a role in `township` (else None: a 404 for the caller)."""
-    user = db.session.get(User, _uuid(user_id))
+    key = _uuid(user_id)
+    user = db.session.get(User, key) if key is not None else None
     if user is None or not user.roles_in(township.id):
         return None
     return user
