@@ -48,6 +48,15 @@ def not_ids() -> set:
     return out
 
 
+def scoped_elsewhere() -> set:
+    """Endpoints that pick their township by a parameter of their own (Open311's
+    jurisdiction_id), not by /t/<slug>/: their isolation is tested where they live (tests/api)."""
+    out: set = set()
+    for module in _modules():
+        out |= set(getattr(module, "SCOPED_ELSEWHERE", ()))
+    return out
+
+
 def csrf_exempt() -> set:
     """Endpoints that other systems post to with their own key instead of a browser's session
     (Open311): CSRF does not apply, the key does (tests/api)."""

@@ -19,3 +19,6 @@ PARAMS = {
 # Open311 picks its township by jurisdiction_id, not by the URL; these name no township's row.
 NOT_IDS = {"fmt", "service_code", "service_request_id"}
 CSRF_EXEMPT = {"open311.post_request"}
+SCOPED_ELSEWHERE = {"open311.discovery", "open311.services", "open311.service_definition",
+                    "open311.post_request", "open311.token", "open311.get_requests",
+                    "open311.get_request"}
