@@ -81,7 +81,10 @@ def test_filters_pages_and_masking(app, client):
     # Dates are the township's days (Beijing time): 2026-11-01 10:00 there.
     page = client.get(f"/t/{t.slug}/audit/?since=2026-11-01&until=2026-11-19")
     assert "共 1 条" in page.get_data(as_text=True)
+    # Dates out of range are refused before any view (app.security); a bad `who` is ignored.
     page = client.get(f"/t/{t.slug}/audit/?since=0001-01-01&until=9999-12-31&who=x")
+    assert page.status_code == 400
+    page = client.get(f"/t/{t.slug}/audit/?since=2026-01-01&until=2026-12-31&who=x")
     assert page.status_code == 200
 
 
