@@ -229,10 +229,17 @@ def test_post_routes_check_access_too(app, world, client, who):
 
 
 def test_a_village_assistant_finds_no_household_of_another_village(app, world, client):
-    """A village assistant of 东村, given a 西村 household (tests/route_params/households.py):
+    """A village assistant of 东村, given a household of another village of their own township:
     every registry page about one household answers 404, GET and POST alike."""
-    params = {**all_params(),
-              "household_id": lambda town: town.objects.other_village_household.id}
+    from tests import factories
+
+    with app.app_context():
+        bind_township(db.session, world.a.township.id)
+        west = factories.household(world.a.township, factories.village(world.a.township, "西村"),
+                                   head="赵西村")
+        west_id = west.id
+        db.session.commit()
+    params = {**all_params(), "household_id": lambda town: west_id}
     app.config["WTF_CSRF_ENABLED"] = False
     failures = []
     try:

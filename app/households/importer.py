@@ -421,18 +421,38 @@ COPY_COLUMNS = {
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if isinstance(value, list):
-        value = json.dumps(value, ensure_ascii=False)
-    return str(value).translate(_COPY_ESCAPES)
+def _text(value: str | None) -> str:
+    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
 
 
-def _copy_line(values) -> str:
-    return "\t".join(_copy_value(v) for v in values) + "\n"
+def _id_text(value) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _household_line(tid: str, p: dict) -> str:
+    """One new household as a COPY line (COPY_COLUMNS["households"]); its id stays in `p`.
+    Written out field by field: this runs once per row of a county's sheet."""
+    p["_id"] = hid = str(uuid.uuid4())
+    phone = p["phone"]
+    tags = json.dumps(p["tags"], ensure_ascii=False).translate(_COPY_ESCAPES) \
+        if p["tags"] else "[]"
+    return (f"{tid}\t{hid}\tt\tactive\t\t{p['village_id']}\t{_id_text(p['grid_id'])}\t"
+            f"{_text(p['head_name'])}\t{_text(p['address'])}\t{_text(phone)}\t"
+            f"{phone[-4:] if phone else chr(92) + 'N'}\t{tags}\t"
+            f"{_id_text(p['contact_cadre_id'])}\t{_text(p['household_number'])}\n")
+
+
+def _resident_lines(tid: str, p: dict, v: dict) -> str:
+    """The head and the members of a new household as COPY lines (COPY_COLUMNS["residents"])."""
+    hid, village = p["_id"], p["village_id"]
+    phone = p["phone"]
+    lines = [f"{tid}\t{uuid.uuid4()}\tactive\t{_text(p['head_name'])}\t{hid}\t{village}\t"
+             f"户主\t{_text(phone)}\t{phone[-4:] if phone else chr(92) + 'N'}\t"
+             f"{_text(v['id_tail'] or None)}\n"]
+    for name, relation in v["members"]:
+        lines.append(f"{tid}\t{uuid.uuid4()}\tactive\t{_text(name)}\t{hid}\t{village}\t"
+                     f"{_text(relation or None)}\t\\N\t\\N\t\\N\n")
+    return "".join(lines)
 
 
 def _count_lines(path: Path) -> int | None:
@@ -467,7 +487,7 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     out_path = rows_path(batch)
     total = 0
     use_copy = db.engine.dialect.name == "postgresql"
-    tid = township.id
+    tid_text = str(township.id)
     with open(out_path, "w", encoding="utf-8") as out, \
             open(copy_path(batch, "households"), "w", encoding="utf-8") as h_out, \
             open(copy_path(batch, "residents"), "w", encoding="utf-8") as r_out:
@@ -499,20 +519,8 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
                     continue  # once a row is bad nothing will be imported: stop writing
                 v = row.values
                 if use_copy and action == "new":
-                    hid, phone = uuid.uuid4(), proposed["phone"]
-                    tail = phone[-4:] if phone else None
-                    h_out.write(_copy_line((
-                        tid, hid, True, "active", "", proposed["village_id"],
-                        proposed["grid_id"], proposed["head_name"], proposed["address"], phone,
-                        tail, proposed["tags"], proposed["contact_cadre_id"],
-                        proposed["household_number"])))
-                    r_out.write(_copy_line((tid, uuid.uuid4(), "active", proposed["head_name"],
-                                            hid, proposed["village_id"], "户主", phone, tail,
-                                            v["id_tail"] or None)))
-                    for name, relation in v["members"]:
-                        r_out.write(_copy_line((tid, uuid.uuid4(), "active", name, hid,
-                                                proposed["village_id"], relation or None, None,
-                                                None, None)))
+                    h_out.write(_household_line(tid_text, proposed))
+                    r_out.write(_resident_lines(tid_text, proposed, v))
                 else:
                     out.write(json.dumps({
                         "line": row.number, "action": action, "id": hid, "diff": diff,
