@@ -11,7 +11,7 @@ from app.extensions import db
 
 # Platform-wide tables (no township yet, or across townships): reference tables on Citus.
 PLATFORM_TABLES = {"townships", "users", "alembic_version", "onboarding_drafts", "counties",
-                   "departments", "county_grants"}
+                   "departments", "county_grants", "county_spot_checks", "county_reports"}
 
 
 def test_migrations_form_one_line():

@@ -502,7 +502,7 @@ def dashboard():
     if by not in figures.GROUPS:
         by = "township"
     ids = scope.township_ids(county)
-    ranked = figures.ranked(figures.figures(ids, start, end, _today(), by=by))
+    ranked = figures.ranked(figures.cached_figures(ids, start, end, _today(), by=by))
     # Villages (600) and cadres (10,000) are ranked in full and shown a page at a time.
     pager = _page_of(len(ranked), PER_PAGE)
     rows = ranked[(pager.page - 1) * PER_PAGE: pager.page * PER_PAGE]
@@ -601,7 +601,11 @@ def coverage():
     from app.counties import coverage as report
 
     county = scope.current_county()
-    data = report.coverage(county, scope.township_ids(county))
+    from app.counties.figures import cached
+
+    ids = tuple(sorted(scope.township_ids(county), key=str))
+    data = cached("coverage", lambda: report.coverage(county, ids), county.id,
+                  county.households_per_cadre, ids)
     if request.args.get("format") == "xlsx":
         return report.workbook(county, data).response(f"{county.code}-coverage.xlsx")
     return render_template("counties/coverage.html", county=county, data=data)
