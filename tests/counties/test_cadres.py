@@ -53,7 +53,9 @@ def test_link_one_household_and_record_a_visit_that_counts_for_the_township(app,
     mine = client.get(f"/c/{a.objects.county.slug}/my-households").get_data(True)
     assert "钱大伯" in mine
     page = f"/c/{a.objects.county.slug}/households/{household_id}"
-    html = client.get(page).get_data(True)
+    response = client.get(page)
+    assert response.status_code == 200
+    html = response.get_data(True)
     today = township_today()
     assert client.post(page, data={"csrf_token": csrf(html), "visited_on": today.isoformat(),
                                    "method": "in_person", "notes": "询问了种粮补贴"}
