@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, cast, exists, func, select
+from sqlalchemy import Date, case, cast, event, exists, func, select
+from sqlalchemy.orm import Session
 
 from app.counties.models import CountyEscalation
 from app.extensions import db
@@ -266,7 +267,7 @@ def ranked(rows: dict[object, Row]) -> list[Row]:
 def rank_of(township_id, township_ids, start: date, end: date, today: date
             ) -> tuple[int | None, int]:
     """The township's rank among the county's townships, and how many are ranked."""
-    ordered = ranked(figures(township_ids, start, end, today))
+    ordered = ranked(cached_figures(township_ids, start, end, today))
     for r in ordered:
         if r.key == township_id:
             return r.rank, len(ordered)
@@ -378,3 +379,54 @@ def department_figures(county_id, township_ids, start: date, end: date, today: d
         row.rated += n
         row.happy += int(happy or 0)
     return out
+
+
+# ---------------------------------------------------------------- caching
+
+# At a county's size (337,000 households, 200,000 visits in a half-year) one computation takes
+# seconds; the dashboard is read far more often than it changes. Figures are kept for
+# CACHE_SECONDS per process and dropped as soon as this process writes any row they count (a
+# version bumped after each such flush); another process's writes show within CACHE_SECONDS.
+# The rows behind a figure (rows_query, households_query) are always read fresh.
+CACHE_SECONDS = 300
+_CACHE: dict = {}
+_VERSION = [0]
+
+
+def _watched():
+    from app.households.models import Household, Visit
+    from app.matters.models import Evaluation, Matter, MatterEvent, SpotCheckItem
+
+    return (Matter, MatterEvent, Evaluation, Visit, Household, SpotCheckItem, CountyEscalation)
+
+
+@event.listens_for(Session, "after_flush")
+def _figures_changed(session, flush_context):
+    watched = _watched()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, watched):
+            _VERSION[0] += 1
+            return
+
+
+def cached(name: str, compute, *key):
+    """compute(), kept for CACHE_SECONDS under (name, key, data version)."""
+    import time as time_module
+
+    full = (name, *key, _VERSION[0])
+    now = time_module.monotonic()
+    hit = _CACHE.get(full)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    value = compute()
+    if len(_CACHE) > 500:
+        _CACHE.clear()
+    _CACHE[full] = (now, value)
+    return value
+
+
+def cached_figures(township_ids, start: date, end: date, today: date, by: str = "township"
+                   ) -> dict[object, Row]:
+    ids = tuple(sorted(township_ids, key=str))
+    return cached("figures", lambda: figures(ids, start, end, today, by), ids, start, end,
+                  today, by)

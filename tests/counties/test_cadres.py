@@ -53,7 +53,9 @@ def test_link_one_household_and_record_a_visit_that_counts_for_the_township(app,
     mine = client.get(f"/c/{a.objects.county.slug}/my-households").get_data(True)
     assert "钱大伯" in mine
     page = f"/c/{a.objects.county.slug}/households/{household_id}"
-    html = client.get(page).get_data(True)
+    response = client.get(page)
+    assert response.status_code == 200
+    html = response.get_data(True)
     today = township_today()
     assert client.post(page, data={"csrf_token": csrf(html), "visited_on": today.isoformat(),
                                    "method": "in_person", "notes": "询问了种粮补贴"}
@@ -102,3 +104,33 @@ def test_bulk_links_from_a_sheet_report_the_rows_they_could_not_link(app, world,
         heads = set(db.session.scalars(select(Household.head_name).where(
             Household.contact_cadre_id == _cadre(world).id)))
         assert {"孙二", "周三"} <= heads
+
+
+def test_an_account_with_roles_elsewhere_only_loses_the_countys(app, world, client):
+    """Design §6: the county administrator deactivates only accounts whose roles are all in
+    the county; here the user also holds a township role, so only the county's grant goes."""
+    from app.accounts.models import Role
+    from app.accounts.operations import grant
+    from app.counties.models import CountyGrant
+    from app.townships.models import Township
+
+    a = world.a
+    cadre = _cadre(world)
+    with app.app_context():
+        bind_township(db.session, a.township.id)
+        grant(db.session.get(Township, a.township.id), cadre, Role.CADRE)
+        db.session.commit()
+    login(client, a.objects.county_users[CountyRole.COUNTY_ADMIN])
+    page = f"/c/{a.objects.county.slug}/staff"
+    html = client.get(page).get_data(True)
+    response = client.post(f"{page}/deactivate", data={
+        "csrf_token": csrf(html), "user_id": str(cadre.id), "reason": "调离"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(CountyGrant.id).where(
+            CountyGrant.user_id == cadre.id)) is None
+    # Someone of another county: not found.
+    response = client.post(f"{page}/deactivate", data={
+        "csrf_token": csrf(html), "user_id": str(world.b.objects.county_users[
+            CountyRole.COUNTY_CADRE].id), "reason": "x"})
+    assert response.status_code == 404
