@@ -330,9 +330,9 @@ def revoke():
 @county_bp.route("/staff/deactivate", methods=["POST"])
 @county_staff(CountyRole.COUNTY_ADMIN)
 def deactivate():
-    """Design §6: an account whose roles are all in this county is deactivated (the accounts
-    engineer's app.accounts.operations.deactivate_user); one with roles elsewhere only loses
-    this county's."""
+    """Design §6: an account whose roles are all in this county is deactivated (the accounts'
+    one life-cycle operation, app.accounts.operations.deactivate_user); one with roles elsewhere
+    only loses this county's."""
     from app.accounts.models import RoleGrant
 
     county = scope.current_county()
@@ -360,11 +360,8 @@ def deactivate():
         flash(_("“%(name)s”在其他单位还有角色，已收回本县的授权，账号未停用。", name=user.name),
               "success")
         return redirect(url_for(".staff_page"))
-    try:
-        from app.accounts.operations import deactivate_user
-    except ImportError:  # the accounts engineer's life-cycle operations are not merged yet
-        flash(_("账号停用功能尚未上线，请联系平台运维。"), "error")
-        return redirect(url_for(".staff_page"))
+    from app.accounts.operations import deactivate_user
+
     deactivate_user(current_user, user, reason)
     db.session.commit()
     flash(_("已停用“%(name)s”的账号。", name=user.name), "success")
