@@ -14,6 +14,7 @@ Three layers, from the most to the least visible:
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import Blueprint, abort, g
@@ -40,6 +41,23 @@ def bind_township(session: Session, township_id: uuid.UUID | None) -> None:
     session.info[_KEY] = township_id
     if session.in_transaction():
         _set_rls(session, session.connection())
+
+
+@contextmanager
+def platform_wide(session: Session | None = None):
+    """Read across townships for a moment while a township is bound — a person's roles in other
+    townships, a township's rank among its county's — with explicit filters in the queries.
+    Row-level security then allows every township for these statements only; the township is
+    bound again afterwards, in the same transaction."""
+    session = session or db.session
+    if isinstance(session, scoped_session):
+        session = session()
+    previous = session.info.get(_KEY)
+    bind_township(session, None)
+    try:
+        yield session
+    finally:
+        bind_township(session, previous)
 
 
 def bound_township_id(session: Session | None = None) -> uuid.UUID | None:

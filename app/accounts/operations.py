@@ -298,8 +298,11 @@ def deactivate_in_township(township, actor, user: User, reason: str = "") -> str
     if Role.TOWNSHIP_ADMIN in user.roles_in(township.id) and not _other_active_admins(
             township, user):
         raise AccountError("乡镇至少要保留一名可登录的管理员。")
-    grants = list(db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id),
-                                     execution_options={"all_townships": True}))
+    from app.tenancy import platform_wide
+
+    with platform_wide():  # roles in other townships are other townships' rows
+        grants = list(db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id),
+                                         execution_options={"all_townships": True}))
     from app.counties.models import CountyGrant
 
     elsewhere = any(g.township_id != township.id for g in grants) or db.session.scalar(
