@@ -213,18 +213,22 @@ def summary_pdf():
                       "Content-Disposition": f'inline; filename="visits-{start}.pdf"'}
 
 
-@bp.route("/coverage")
-@staff(*REPORT_ROLES)
-def coverage():
-    township = current_township()
+def _coverage_dates(township) -> tuple[date, date, date]:
+    """The coverage page's days (?start=&end=, this year to date by default) and today."""
     today = local_today(township)
     try:
         start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
         end = date.fromisoformat(request.args.get("end") or today.isoformat())
     except ValueError:
         start, end = date(today.year, 1, 1), today
-    if start > end:
-        start, end = end, start
+    return (*sorted((start, end)), today)
+
+
+@bp.route("/coverage")
+@staff(*REPORT_ROLES)
+def coverage():
+    township = current_township()
+    start, end, today = _coverage_dates(township)
     data = ops.coverage(township, start, end)
     fragment = request.htmx and not request.htmx.boosted  # a boosted page wants it all
     template = "visits/_coverage.html" if fragment else "visits/coverage.html"
@@ -283,14 +287,7 @@ def coverage_export():
     from app.spreadsheets import SheetWriter
 
     township = current_township()
-    today = local_today(township)
-    try:
-        start = date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
-        end = date.fromisoformat(request.args.get("end") or today.isoformat())
-    except ValueError:
-        start, end = date(today.year, 1, 1), today
-    if start > end:
-        start, end = end, start
+    start, end, today = _coverage_dates(township)
     c = ops.coverage(township, start, end)
     writer = SheetWriter()
     headers = [_("名称"), _("户数"), _("已走访户数"), _("覆盖率（%）"), _("全年走访达标户数"),
