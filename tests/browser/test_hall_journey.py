@@ -134,6 +134,10 @@ def dibao_town(app):
         social = factories.centre(t, "社会事务服务中心")
         clerk = factories.user(t, Role.CENTRE_STAFF, name="张芳", centre=social)
         clerk.set_password("clerk-pass-1")
+        # The call-back desk: not the clerk who did the work (no self-certified satisfaction).
+        caller = factories.user(t, Role.LEADER, name="回访专席")
+        caller.username = "huifang-desk"
+        caller.set_password("callback-pass-1")
         factories.service_item(
             t, social, name="低保申请", promised_workdays=20,
             materials=[{"name": "户口簿", "original": True, "copies": 1},
@@ -212,10 +216,18 @@ def test_dibao_with_a_missing_document_told_once_is_followed_to_the_call_back(
     desk.get_by_role("button", name="答复").click()
     expect(desk.locator("dd strong", has_text="已办结")).to_be_visible()
 
-    # The call-back: what she said, in her words.
-    callback = desk.locator("form[action*='/revisits/']")
+    # The call-back, by the call-back desk (not the clerk who did the work): her own words.
+    matter_page = desk.url
+    caller = browser.new_context(locale="zh-CN").new_page()
+    caller.goto(f"{live_server}/login")
+    caller.get_by_label("用户名").fill("huifang-desk")
+    caller.get_by_label("密码").fill("callback-pass-1")
+    caller.get_by_role("button", name="登录").click()
+    caller.wait_for_url("**/dashboard")
+    caller.goto(matter_page)
+    callback = caller.locator("form[action*='/revisits/']")
     callback.get_by_label("群众怎么说（记录原话）").fill("钱已经到账了，谢谢你们。")
     callback.get_by_label("群众评价").select_option(label="非常满意")
     callback.get_by_role("button", name="记录回访").click()
-    expect(desk.get_by_text("钱已经到账了，谢谢你们。").first).to_be_visible()
-    expect(desk.locator("form[action*='/revisits/']")).to_have_count(0)
+    expect(caller.get_by_text("钱已经到账了，谢谢你们。").first).to_be_visible()
+    expect(caller.locator("form[action*='/revisits/']")).to_have_count(0)
