@@ -516,6 +516,18 @@ def villages():
     return render_template("households/villages.html", **_villages_context())
 
 
+def _villages_answer(errors: dict, done: str):
+    """After a change on the villages page: with errors, nothing is kept and the page comes back
+    with them (422); else the change is committed and the page says `done`."""
+    if errors:
+        db.session.rollback()
+        return render_template("households/villages.html", **_villages_context(
+            errors, request.form.to_dict())), 422
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".villages"))
+
+
 @bp.route("/villages/add", methods=["POST"])
 @staff(Role.TOWNSHIP_ADMIN)
 def add_village():
@@ -531,13 +543,7 @@ def add_village():
                             is_community=request.form.get("is_community") == "1")
         except ops.RegistryError as exc:
             errors["name"] = str(exc)
-    if errors:
-        db.session.rollback()
-        return render_template("households/villages.html", **_villages_context(
-            errors, request.form.to_dict())), 422
-    db.session.commit()
-    flash(_("已新增。"), "success")
-    return redirect(url_for(".villages"))
+    return _villages_answer(errors, _("已新增。"))
 
 
 @bp.route("/villages/<uuid:village_id>", methods=["POST"])
@@ -575,13 +581,7 @@ def village(village_id):
             abort(400)
     except ops.RegistryError as exc:
         errors[str(village.id)] = str(exc)
-    if errors:
-        db.session.rollback()
-        return render_template("households/villages.html", **_villages_context(
-            errors, request.form.to_dict())), 422
-    db.session.commit()
-    flash(_("已保存。"), "success")
-    return redirect(url_for(".villages"))
+    return _villages_answer(errors, _("已保存。"))
 
 
 @bp.route("/grids/<uuid:grid_id>", methods=["POST"])
@@ -609,13 +609,7 @@ def grid(grid_id):
             abort(400)
     except ops.RegistryError as exc:
         errors[str(grid.village_id)] = str(exc)
-    if errors:
-        db.session.rollback()
-        return render_template("households/villages.html", **_villages_context(
-            errors, request.form.to_dict())), 422
-    db.session.commit()
-    flash(_("已保存。"), "success")
-    return redirect(url_for(".villages"))
+    return _villages_answer(errors, _("已保存。"))
 
 
 # ---------------------------------------------------------------- import from CSV / XLSX
