@@ -137,6 +137,7 @@ class RoleGrant(TenantScoped, db.Model):
         ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         tenant_fk("centre_id", "centres"),
         tenant_fk("village_id", "villages"),
+        tenant_fk("grid_id", "grids"),
         UniqueConstraint(
             "township_id", "user_id", "role", "centre_id", "village_id",
             name="uq_role_grants_scope",
@@ -147,10 +148,13 @@ class RoleGrant(TenantScoped, db.Model):
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     centre_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # A village assistant for one grid of the village (网格员): sees that grid's households only.
+    grid_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     user: Mapped[User] = relationship(back_populates="grants")
     centre = tenant_relationship("RoleGrant", "Centre", "centre_id")
     village = tenant_relationship("RoleGrant", "Village", "village_id")
+    grid = tenant_relationship("RoleGrant", "Grid", "grid_id")
 
 
 class SignIn(db.Model):

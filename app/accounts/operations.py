@@ -37,9 +37,13 @@ def create_user(*, username: str, name: str, password: str | None = None, **fiel
     return user
 
 
-def grant(township, user: User, role: Role | str, *, centre=None, village=None) -> RoleGrant:
-    """Give `user` a role in `township` (idempotent)."""
+def grant(township, user: User, role: Role | str, *, centre=None, village=None,
+          grid=None) -> RoleGrant:
+    """Give `user` a role in `township` (idempotent); a village assistant may be limited to one
+    grid of the village (网格员)."""
     role = Role(role)
+    if grid is not None:
+        village = village or grid.village
     existing = db.session.scalar(
         select(RoleGrant).where(
             RoleGrant.township_id == township.id,
@@ -47,13 +51,15 @@ def grant(township, user: User, role: Role | str, *, centre=None, village=None) 
             RoleGrant.role == role.value,
             RoleGrant.centre_id == centre.id if centre else RoleGrant.centre_id.is_(None),
             RoleGrant.village_id == village.id if village else RoleGrant.village_id.is_(None),
+            RoleGrant.grid_id == grid.id if grid else RoleGrant.grid_id.is_(None),
         ),
         execution_options={"all_townships": True},
     )
     if existing:
         return existing
     row = RoleGrant(township_id=township.id, user_id=user.id, role=role.value,
-                    centre_id=getattr(centre, "id", None), village_id=getattr(village, "id", None))
+                    centre_id=getattr(centre, "id", None), village_id=getattr(village, "id", None),
+                    grid_id=getattr(grid, "id", None))
     db.session.add(row)
     db.session.flush()
     return row

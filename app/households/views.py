@@ -54,10 +54,31 @@ def village_scope(township) -> set[uuid.UUID] | None:
         RoleGrant.role == Role.VILLAGE_ASSISTANT, RoleGrant.village_id.is_not(None))))
 
 
+def grid_scope(township) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """{village id: grid ids} for the villages where a village assistant (holding no other role
+    here) is limited to some grids (网格员): every grant of theirs in that village names a grid."""
+    roles = user_roles(current_user, township)
+    if not roles or roles - {Role.VILLAGE_ASSISTANT}:
+        return {}
+    grants = db.session.execute(select(RoleGrant.village_id, RoleGrant.grid_id).where(
+        RoleGrant.township_id == township.id, RoleGrant.user_id == current_user.id,
+        RoleGrant.role == Role.VILLAGE_ASSISTANT, RoleGrant.village_id.is_not(None))).all()
+    whole = {v for v, g in grants if g is None}
+    limits: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for village_id, grid_id in grants:
+        if grid_id is not None and village_id not in whole:
+            limits.setdefault(village_id, set()).add(grid_id)
+    return limits
+
+
 def load_household(household_id) -> Household:
     household = get_or_404(Household, household_id)
-    scope = village_scope(current_township())
+    township = current_township()
+    scope = village_scope(township)
     if scope is not None and household.village_id not in scope:
+        abort(404)
+    grids = grid_scope(township).get(household.village_id)
+    if grids is not None and household.grid_id not in grids:
         abort(404)
     return household
 
@@ -97,6 +118,11 @@ def _filtered(township):
         query = query.where(Household.active.is_(True))
     if scope is not None:
         query = query.where(Household.village_id.in_(scope or {uuid.uuid4()}))
+    for village_id, grids in grid_scope(township).items():  # a 网格员: their grids only there
+        query = query.where(or_(Household.village_id != village_id, Household.grid_id.in_(grids)))
+    grid = _uuid_or_none(request.args.get("grid", ""))
+    if grid is not None:
+        query = query.where(Household.grid_id == grid)
     words = request.args.get("q", "").strip()
     if words:
         if words.isdigit() and len(words) == 4:
@@ -152,8 +178,10 @@ def index():
         select(Household.contact_cadre_id, func.count()).where(
             Household.township_id == township.id, Household.contact_cadre_id.is_not(None))
         .group_by(Household.contact_cadre_id)).all())
+    village_ids = {v.id for v in villages}
+    grids = [g for g in ops.active_grids(township) if g.village_id in village_ids]
     return render_template("households/index.html", township=township, villages=villages,
-                           people=people, linked=linked, tags=list(HouseholdTag),
+                           grids=grids, people=people, linked=linked, tags=list(HouseholdTag),
                            counts=counts, page=page, args=request.args,
                            names={v.id: v.name for v in db.session.scalars(scoped(Village))},
                            filters=_filters())

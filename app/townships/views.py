@@ -14,7 +14,7 @@ from app.accounts.operations import invitation_token
 from app.audit.operations import changed, record
 from app.catalogue.models import Centre
 from app.extensions import db
-from app.households.models import Village
+from app.households.models import Grid, Village
 from app.matters.operations import local_today
 from app.service_models import REGISTRY, SettingsError, parse_settings
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
@@ -256,11 +256,13 @@ def _person_page(user: User, *, reset_link=None, error=None, status=200):
     grants = db.session.scalars(select(RoleGrant).where(
         RoleGrant.township_id == township.id, RoleGrant.user_id == user.id)).all()
     centres = db.session.scalars(scoped(Centre).order_by(Centre.sort_order, Centre.name)).all()
+    grids = db.session.scalars(scoped(Grid).where(Grid.retired_at.is_(None))
+                               .order_by(Grid.name)).all()
     villages = db.session.scalars(scoped(Village).order_by(Village.sort_order,
                                                            Village.name)).all()
     return render_template(
         "townships/staff_person.html", township=township, person=user, grants=grants,
-        roles=Role.choices(), centres=centres, villages=villages,
+        roles=Role.choices(), centres=centres, villages=villages, grids=grids,
         work=accounts.work_of(township, user), colleagues=_colleagues(township, user),
         sign_ins=accounts.recent_sign_ins(user, 10), reset_link=reset_link, error=error,
         locked=user.locked(), role_text=role_text), status
@@ -290,17 +292,23 @@ def staff_grant(user_id):
         "centre_id") else None
     village = get_or_404(Village, request.form["village_id"]) if request.form.get(
         "village_id") else None
+    grid = get_or_404(Grid, request.form["grid_id"]) if request.form.get("grid_id") else None
+    if grid is not None and role == Role.VILLAGE_ASSISTANT:
+        if village is not None and grid.village_id != village.id:
+            return _person_page(user, error=_("网格不属于所选的村。"), status=422)
+        village = village or get_or_404(Village, grid.village_id)
     if role == Role.CENTRE_STAFF and centre is None:
         return _person_page(user, error=_("窗口/中心工作人员须选择所在中心。"), status=422)
     if role == Role.VILLAGE_ASSISTANT and village is None:
         return _person_page(user, error=_("村级事务助理须选择负责的村。"), status=422)
+    assistant = role == Role.VILLAGE_ASSISTANT
     grant(township, user, role, centre=centre if role == Role.CENTRE_STAFF else None,
-          village=village if role == Role.VILLAGE_ASSISTANT else None)
+          village=village if assistant else None, grid=grid if assistant else None)
     record(township.id, current_user, "role.grant", user,
            after={"role": role.value,
                   "centre": centre.name if centre and role == Role.CENTRE_STAFF else None,
-                  "village": village.name if village and role == Role.VILLAGE_ASSISTANT
-                  else None},
+                  "village": village.name if village and assistant else None,
+                  "grid": grid.name if grid and assistant else None},
            summary=f"授予 {user.name} 角色：{role.label}")
     db.session.commit()
     flash(_("已授予 %(name)s 角色：%(role)s。", name=user.name, role=role.label), "success")

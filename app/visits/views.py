@@ -41,8 +41,9 @@ MY_HOUSEHOLDS = 60  # the visitor's own households offered before any search
 
 def _household_choices(form: VisitForm, q: str = "") -> list:
     """The households the visit form offers: what a search finds (head's name, address or house
-    number, household number, phone tail), else the visitor's own contact households; the one
-    already chosen always. A village assistant sees only their villages. Never everyone."""
+    number, household number, phone tail), else the visitor's own contact households (a village
+    assistant without any: their village's first ones); the one already chosen always. A village
+    assistant sees only their villages. Never everyone."""
     from app.households.picker import search_households
 
     township = current_township()
@@ -61,6 +62,10 @@ def _household_choices(form: VisitForm, q: str = "") -> list:
         if village_ids:
             query = query.where(Household.village_id.in_(village_ids))
         rows = list(db.session.scalars(query.order_by(Household.head_name).limit(MY_HOUSEHOLDS)))
+        if not rows and village_ids:  # a village assistant: their village's households
+            rows = list(db.session.scalars(scoped(Household).where(
+                Household.active.is_(True), Household.village_id.in_(village_ids))
+                .order_by(Household.head_name).limit(MY_HOUSEHOLDS)))
     chosen = form.household_id.data
     if chosen and chosen not in {str(h.id) for h in rows}:
         household = db.session.scalar(scoped(Household).where(

@@ -32,7 +32,11 @@ def person(app, tmp_path, monkeypatch):
 
 
 def test_onboard_from_the_national_list_like_a_profile_then_import(live_server, browser, person,
-                                                                   tmp_path):
+                                                                   tmp_path, app, monkeypatch):
+    # The import's check and write are jobs: here they run in the server's process, as in the
+    # demo (no RQ worker runs beside the browser tests).
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")
+    monkeypatch.setitem(app.config, "JOBS_THREAD", True)
     page = browser.new_context(locale="zh-CN").new_page()
     page.goto(f"{live_server}/login")
     page.get_by_label("用户名").fill(person.username)
@@ -83,6 +87,8 @@ def test_onboard_from_the_national_list_like_a_profile_then_import(live_server, 
     page.get_by_role("link", name="重新上传").click()
     page.get_by_label("文件").set_input_files(str(good))
     page.get_by_role("button", name="检查文件").click()
-    page.get_by_role("button", name="确认导入 2 户").click()
+    expect(page.locator("#count-new")).to_have_text("2")  # the check, then the preview
+    page.get_by_role("button", name="确认导入：新增 2 户，更新 0 户").click()
+    expect(page.get_by_text("已导入：新增 2 户，更新 0 户。")).to_be_visible()
     page.goto(f"{live_server}/t/hgz-2027/households/?q=王德福")
     expect(page.get_by_text("东街1号")).to_be_visible()
