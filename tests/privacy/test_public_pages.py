@@ -174,7 +174,9 @@ def test_the_notice_board_poster_pdf_is_masked(app, numbered):
 
         township = db.session.get(Township, town.township.id)
         matter = db.session.get(Matter, (township.id, town.objects.matter.id))
-        month = matter.received_at.astimezone().strftime("%Y-%m")
+        from app.clock import local_date
+
+        month = local_date(matter.received_at, township).strftime("%Y-%m")  # its own month
         context = poster_context(township, f"{town.objects.village.id}:{month}")
         pdf = render_pdf("board_poster.html", township=township, **context)
         bind_township(db.session, None)
