@@ -58,7 +58,10 @@ def test_correct_move_and_merge_a_household_and_read_it_in_the_log(page, live_se
     page.get_by_role("link", name="合并重复户").click()
     page.get_by_label("户主姓名、户号或手机后四位").fill("韩德胜")
     page.get_by_role("button", name="查找").click()
-    page.get_by_label("韩德胜 · 西庄村", exact=False).check()
+    page.wait_for_url("**/merge?q=*")
+    survivor = page.get_by_label("韩德胜 · 西庄村", exact=False)
+    survivor.check()
+    expect(survivor).to_be_checked()
     page.get_by_role("button", name="合并").click()
     expect(page.get_by_text("已合并，记录都转到了保留的一户。")).to_be_visible()
     with app.app_context():
