@@ -37,6 +37,7 @@ from app.models import (
     township_fk,
     utcnow,
 )
+from app.notices.models import DocumentState
 
 
 class CountyRole(LabelledEnum):
@@ -244,18 +245,8 @@ class CountySpotCheck(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
-class ReportState(LabelledEnum):
-    QUEUED = "queued"
-    RENDERING = "rendering"
-    READY = "ready"
-    FAILED = "failed"
-
-    @classmethod
-    def labels(cls) -> dict[str, str]:
-        from flask_babel import gettext as _
-
-        return {"queued": _("排队中"), "rendering": _("生成中"), "ready": _("已生成"),
-                "failed": _("生成失败")}
+# A county report goes through the same states as any generated document.
+ReportState = DocumentState
 
 
 class CountyReport(db.Model):
