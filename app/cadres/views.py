@@ -1137,34 +1137,38 @@ def _frequency_day(township) -> date:
         return local_today(township)
 
 
-@bp.route("/frequencies", methods=["GET", "POST"])
+@bp.route("/frequencies")
 @staff(*SUPERVISORS)
-def frequencies():
+def frequencies(error=None):
     """三访 per leader and per unit, done against the frequencies the township requires."""
     from app.cadres import frequencies as freq
 
     township = current_township()
-    error = None
-    if request.method == "POST":
-        if not has_role(township, Role.TOWNSHIP_ADMIN):
-            abort(403)
-        wanted = {scope: {kind: {"count": request.form.get(f"{scope}-{kind}-count", ""),
-                                 "frequency": request.form.get(f"{scope}-{kind}-frequency", "")}
-                          for kind in freq.KINDS} for scope in freq.SCOPES}
-        try:
-            freq.set_frequencies(township, current_user, wanted)
-        except freq.FrequencyError as exc:
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(_("已保存三访频次要求。"), "success")
-            return redirect(url_for(".frequencies"))
     day = _frequency_day(township)
     return _render("frequencies.html", 422 if error else 200, error=error,
                    report=freq.report(township, day), day=day,
                    kinds=[(k.value, k.label) for k in VisitKind], kind_labels=VisitKind.labels(),
                    periods=[(f, frequency_label(f)) for f in freq.PERIODS],
                    admin=has_role(township, Role.TOWNSHIP_ADMIN))
+
+
+@bp.route("/frequencies/required", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def set_frequencies():
+    """The township's required frequencies (the administrator sets them)."""
+    from app.cadres import frequencies as freq
+
+    township = current_township()
+    wanted = {scope: {kind: {"count": request.form.get(f"{scope}-{kind}-count", ""),
+                             "frequency": request.form.get(f"{scope}-{kind}-frequency", "")}
+                      for kind in freq.KINDS} for scope in freq.SCOPES}
+    try:
+        freq.set_frequencies(township, current_user, wanted)
+    except freq.FrequencyError as exc:
+        return frequencies(error=str(exc))
+    db.session.commit()
+    flash(_("已保存三访频次要求。"), "success")
+    return redirect(url_for(".frequencies"))
 
 
 @bp.route("/frequencies.xlsx")
@@ -1185,7 +1189,7 @@ def frequencies_export():
         for kind, _required, win in columns:
             label = VisitKind(kind).label
             headers += [f"{label}（{win.label}）已完成", f"{label}要求", "是否达到"]
-        sheet = (sheet.add_sheet(title, headers) if sheet else SheetWriter().add_sheet(title, headers))
+        sheet = (sheet or SheetWriter()).add_sheet(title, headers)
         for row in rows:
             line = [row.name]
             for cell in row.cells:

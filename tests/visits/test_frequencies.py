@@ -90,7 +90,8 @@ def test_the_township_sets_the_frequencies_and_the_export_follows(app, client):
         login(client, liu)
         _visit(client, t, h_east, "xiafang")
         html = client.get(f"/t/{t.slug}/cadres/frequencies").get_data(as_text=True)
-        denied = client.post(f"/t/{t.slug}/cadres/frequencies", data={"csrf_token": csrf(html)})
+        denied = client.post(f"/t/{t.slug}/cadres/frequencies/required",
+                             data={"csrf_token": csrf(html)})
         assert denied.status_code == 403  # a leader sees, the administrator sets
         client.post(f"/t/{t.slug}/logout")
         login(client, admin)
@@ -101,10 +102,10 @@ def test_the_township_sets_the_frequencies_and_the_export_follows(app, client):
                 form[f"{scope}-{kind}-count"] = "0"
                 form[f"{scope}-{kind}-frequency"] = "monthly"
         form["leader-xiafang-count"] = "2"
-        wrong = client.post(f"/t/{t.slug}/cadres/frequencies",
+        wrong = client.post(f"/t/{t.slug}/cadres/frequencies/required",
                             data={**form, "unit-jiefang-count": "99"})
         assert wrong.status_code == 422
-        saved = client.post(f"/t/{t.slug}/cadres/frequencies", data=form)
+        saved = client.post(f"/t/{t.slug}/cadres/frequencies/required", data=form)
         assert saved.status_code == 302
         export = client.get(f"/t/{t.slug}/cadres/frequencies.xlsx?on=2026-11-18")
         dashboard = client.get(f"/t/{t.slug}/dashboard").get_data(as_text=True)
