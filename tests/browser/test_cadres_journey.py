@@ -3,8 +3,11 @@ a monthly required action ticked with a linked visit; a five-question knowledge 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.cadres import operations as ops
@@ -108,3 +111,51 @@ def test_cadre_ticks_an_action_with_a_visit_and_takes_a_test(page, live_server, 
     page.get_by_role("button", name="交卷").click()
     expect(page.get_by_text("得分：80")).to_be_visible()
     expect(page.get_by_text("见党员联户制度")).to_be_visible()
+
+
+def test_leader_records_a_down_visit_on_the_phone_and_it_ticks(app, live_server, phone, town,
+                                                               monkeypatch):
+    """三访: the leader's 下访 from the phone-sized visit form ticks on the frequency page; the
+    日督查 page and the household's 民情表 (a document made by a job) are there for him too."""
+    t, leader, zhang, li = town
+    monkeypatch.setitem(app.config, "JOBS_MODE", "inline")
+    monkeypatch.setitem(app.config, "JOBS_THREAD", True)
+    page = phone
+    _sign_in(page, live_server, leader.username, "leader-pass-1")
+    page.goto(f"{live_server}/t/{t.slug}/cadres/frequencies")
+    row = page.locator("#freq-leader tr").filter(has_text="刘书记")
+    expect(row).to_contain_text("0 / 1")
+    expect(row).to_contain_text("未达到")
+
+    page.goto(f"{live_server}/t/{t.slug}/visits/new")
+    expect(page.get_by_label("下访")).to_be_checked()  # a leader's visit starts as a 下访
+    page.get_by_label("查找农户").fill("王德福")
+    page.get_by_role("button", name="查找").click()
+    expect(page.get_by_text("找到 1 户")).to_be_visible()
+    page.locator("select[name=household_id]").select_option(index=1)
+    page.get_by_label("下访").check()
+    page.get_by_label("走访情况", exact=True).fill("到联系点了解道路硬化")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(re.compile(r"/visits/[0-9a-f-]{36}$"))
+    expect(page.get_by_text("下访").first).to_be_visible()
+
+    page.goto(f"{live_server}/t/{t.slug}/cadres/frequencies")
+    row = page.locator("#freq-leader tr").filter(has_text="刘书记")
+    expect(row).to_contain_text("1 / 1")
+    expect(row).to_contain_text("已达到")
+
+    page.goto(f"{live_server}/t/{t.slug}/cadres/daily")
+    expect(page.get_by_role("heading", name="日督查")).to_be_visible()
+
+    with app.app_context():
+        bind_township(db.session, t.id)
+        household_id = db.session.scalar(select(Visit.household_id).where(
+            Visit.visitor_id == leader.id))
+    page.goto(f"{live_server}/t/{t.slug}/households/{household_id}")
+    page.get_by_role("button", name="打印民情表").click()
+    download_link = page.get_by_role("link", name="下载 PDF")
+    expect(download_link).to_be_visible(timeout=60_000)
+    with page.expect_download() as info:
+        download_link.click()
+    with open(info.value.path(), "rb") as f:
+        assert f.read(5) == b"%PDF-"
