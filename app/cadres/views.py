@@ -51,7 +51,7 @@ from app.cadres.models import (
     TestAttempt,
 )
 from app.extensions import db, limiter
-from app.households.models import Grid, Household, HouseholdTag, Village, Visit
+from app.households.models import Grid, Household, HouseholdTag, Village, Visit, VisitKind
 from app.matters.models import Rating
 from app.matters.operations import local_today
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
@@ -1126,3 +1126,73 @@ def _pct(value: str) -> int:
     if not 0 <= number <= 100:
         raise ValueError
     return number
+
+
+# ---------------------------------------------------------------- 三访 against the frequencies
+
+def _frequency_day(township) -> date:
+    try:
+        return date.fromisoformat(request.args.get("on", ""))
+    except ValueError:
+        return local_today(township)
+
+
+@bp.route("/frequencies")
+@staff(*SUPERVISORS)
+def frequencies(error=None):
+    """三访 per leader and per unit, done against the frequencies the township requires."""
+    from app.cadres import frequencies as freq
+
+    township = current_township()
+    day = _frequency_day(township)
+    return _render("frequencies.html", 422 if error else 200, error=error,
+                   report=freq.report(township, day), day=day,
+                   kinds=[(k.value, k.label) for k in VisitKind], kind_labels=VisitKind.labels(),
+                   periods=[(f, frequency_label(f)) for f in freq.PERIODS],
+                   admin=has_role(township, Role.TOWNSHIP_ADMIN))
+
+
+@bp.route("/frequencies/required", methods=["POST"])
+@staff(Role.TOWNSHIP_ADMIN)
+def set_frequencies():
+    """The township's required frequencies (the administrator sets them)."""
+    from app.cadres import frequencies as freq
+
+    township = current_township()
+    wanted = {scope: {kind: {"count": request.form.get(f"{scope}-{kind}-count", ""),
+                             "frequency": request.form.get(f"{scope}-{kind}-frequency", "")}
+                      for kind in freq.KINDS} for scope in freq.SCOPES}
+    try:
+        freq.set_frequencies(township, current_user, wanted)
+    except freq.FrequencyError as exc:
+        return frequencies(error=str(exc))
+    db.session.commit()
+    flash(_("已保存三访频次要求。"), "success")
+    return redirect(url_for(".frequencies"))
+
+
+@bp.route("/frequencies.xlsx")
+@staff(*SUPERVISORS)
+def frequencies_export():
+    """The frequency page as Excel: one sheet per leaders and per units."""
+    from app.cadres import frequencies as freq
+    from app.spreadsheets import SheetWriter
+
+    township = current_township()
+    day = _frequency_day(township)
+    report = freq.report(township, day)
+    sheet = None
+    for scope, title, first, rows in (("leader", "领导", "领导", report.leaders),
+                                      ("unit", "村（社区）", "单位", report.units)):
+        columns = report.columns(scope)
+        headers = [first]
+        for kind, _required, win in columns:
+            label = VisitKind(kind).label
+            headers += [f"{label}（{win.label}）已完成", f"{label}要求", "是否达到"]
+        sheet = (sheet or SheetWriter()).add_sheet(title, headers)
+        for row in rows:
+            line = [row.name]
+            for cell in row.cells:
+                line += [cell.done, cell.required, "达到" if cell.met else "未达到"]
+            sheet.append(line)
+    return sheet.response(f"{township.code}-visit-frequencies-{day.isoformat()}.xlsx")

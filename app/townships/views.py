@@ -16,7 +16,7 @@ from app.catalogue.models import Centre
 from app.extensions import db
 from app.households.models import Grid, Village
 from app.matters.operations import local_today
-from app.service_models import REGISTRY, SettingsError, parse_settings
+from app.service_models import REGISTRY, SettingsError, Tile, parse_settings
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 from app.townships.forms import CalendarDayForm, SessionsForm, StaffForm, service_form
 from app.townships.models import CalendarDay
@@ -58,7 +58,25 @@ def dashboard():
     for model in REGISTRY.values():
         if township.service_enabled(model.key) and model.tiles:
             tiles.extend(model.tiles(township))
+    tiles.extend(_visit_frequency_tiles(township))
     return render_template("townships/dashboard.html", township=township, tiles=tiles)
+
+
+def _visit_frequency_tiles(township) -> list[Tile]:
+    """For leaders and administrators: the leaders' 下访 of the period, done against required,
+    counted from the recorded visits (三访, shared/seeds/003)."""
+    from app.cadres import frequencies
+
+    if not (has_role(township, Role.LEADER) or has_role(township, Role.TOWNSHIP_ADMIN)):
+        return []
+    report = frequencies.report(township, local_today(township), units=False)
+    columns = {kind: (required, win) for kind, required, win in report.columns("leader")}
+    if "xiafang" not in columns or not report.leaders:
+        return []
+    required, win = columns["xiafang"]
+    done = sum(1 for row in report.leaders for c in row.cells if c.kind == "xiafang" and c.met)
+    return [Tile(label=_("领导下访达标（%(period)s）", period=win.label),
+                 value=f"{done}/{len(report.leaders)}", endpoint="cadres.frequencies")]
 
 
 @bp.route("/settings", methods=["GET", "POST"])
