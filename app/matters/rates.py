@@ -314,6 +314,10 @@ def cached_rates_by_village(township_id, start: date, end: date,
     from every row on every visit is what made it slow; a published figure may lag by up to
     five minutes. Figures traced row by row (the dashboard's links) always use fresh queries.
     """
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("RATES_CACHE") == "off":
+        return rates_by_village(township_id, start, end, by)  # bench/bench_server.py, cold
     key = (township_id, start, end, by)
     hit = _CACHE.get(key)
     now = time_module.monotonic()
