@@ -155,7 +155,8 @@ def start_servers(app_url: str, owner: str, township_id: str) -> list[subprocess
                    REDIS_URL=REDIS, SECRET_KEY=SECRET, BENCH_CACHE=mode,
                    MINQING_VAR_DIR="/tmp/minqing-bench-server", MINQING_JOBS="inline",
                    BENCH_APP="bare" if mode == "bare" else "minqing",
-                   BARE_DATABASE_URL=app_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                   # The bare page connects as the owner: no row-level security to pay for.
+                   BARE_DATABASE_URL=owner,
                    BARE_TOWNSHIP_ID=township_id)
         target = "bench.server_apps:bare" if mode == "bare" else "bench.server_apps:app"
         servers.append(subprocess.Popen(
@@ -260,6 +261,8 @@ def run(app, setup) -> None:
         if path == board:  # no cookie: a proxy may cache it (the tracking page has a form)
             assert "Set-Cookie" not in r.headers, f"{path} sets a cookie"
 
+    bare_rows = requests.get(base["bare"] + "/").text.count("<tr>")
+    assert bare_rows == 20, f"the bare page shows {bare_rows} rows"
     desks = []
     for n, (user_id, resident_id) in enumerate(setup["staff"]):
         s = requests.Session()
