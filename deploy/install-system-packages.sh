@@ -4,8 +4,9 @@
 #  - fonts-noto-cjk, fonts-wqy-microhei: the CJK fonts embedded in every PDF.
 #  - chromium: the browser tests drive Debian's Chromium through Playwright (no browser download).
 #  - poppler-utils: pdftoppm/pdftotext, to look at generated PDFs.
+#  - wrk: the HTTP load generator of bench/bench_server.py (`make bench`).
 set -euo pipefail
-PACKAGES=(libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei chromium poppler-utils)
+PACKAGES=(libharfbuzz-subset0 fonts-noto-cjk fonts-wqy-microhei chromium poppler-utils wrk)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

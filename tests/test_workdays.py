@@ -57,3 +57,27 @@ def test_stored_township_days_are_used_and_uncovered_years_reported(ctx):
     # (the platform enters it, tests/holidays).
     assert uncovered_years(t.id, date(2026, 12, 1)) == [2027]
     assert not WorkCalendar.for_township(t.id).is_workday(date(2027, 1, 1))
+
+
+def test_working_days_between_two_days_match_counting_them_one_by_one():
+    """The ledger's 剩/超期 N 个工作日: counted from running totals, asked in any order, they
+    equal the days counted one at a time (over National Day, Spring Festival, a township's own
+    day off, both directions)."""
+    from datetime import timedelta
+    from random import Random
+
+    overrides = {date(2025, 11, 12): False, date(2025, 11, 15): True}
+    fast, plain = WorkCalendar(dict(overrides)), WorkCalendar(dict(overrides))
+
+    def one_by_one(start, end):
+        if end < start:
+            return -one_by_one(end, start)
+        return sum(plain.is_workday(start + timedelta(n)) for n in range(1, (end - start).days + 1))
+
+    rng = Random(20)
+    days = [date(2025, 6, 1) + timedelta(rng.randrange(0, 400)) for _ in range(300)]
+    for start, end in zip(days, reversed(days), strict=True):
+        assert fast.workdays_between(start, end) == one_by_one(start, end), (start, end)
+    assert fast.workdays_between(date(2025, 9, 30), date(2025, 10, 9)) == 1
+    assert fast.workdays_between(date(2025, 11, 11), date(2025, 11, 12)) == 0
+    assert fast.workdays_between(date(2025, 11, 14), date(2025, 11, 15)) == 1

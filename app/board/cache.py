@@ -45,6 +45,14 @@ def _redis():
     return clients[url]
 
 
+def _off() -> bool:
+    """BOARD_CACHE = "off": never cached (bench/bench_server.py measures the board rendered
+    on every request with it)."""
+    from flask import current_app, has_app_context
+
+    return has_app_context() and current_app.config.get("BOARD_CACHE") == "off"
+
+
 class BoardCache:
     def __init__(self, seconds: float = BOARD_CACHE_SECONDS):
         self.seconds = seconds
@@ -57,6 +65,8 @@ class BoardCache:
         return f"{PREFIX}{township_id}:{version}:{digest}"
 
     def get(self, township_id: uuid.UUID, key: tuple) -> str | None:
+        if _off():
+            return None
         redis = _redis()
         if redis is not None:
             try:
@@ -72,6 +82,8 @@ class BoardCache:
         return entry[1]
 
     def put(self, township_id: uuid.UUID, key: tuple, html: str) -> None:
+        if _off():
+            return
         redis = _redis()
         if redis is not None:
             try:

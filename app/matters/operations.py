@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -169,22 +169,67 @@ def local_today(township, now: datetime | None = None) -> date:
 
 
 def next_number(township, year: int) -> str:
-    """The next tracking number of the township for `year`, e.g. HGZ-2026-000123."""
-    table = MatterCounter.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(table)
-        .values(township_id=township.id, year=year, last=0)
-        .on_conflict_do_nothing(index_elements=["township_id", "year"])
-    )
-    # The UPDATE takes the row lock, so two desks never get the same number.
-    last = db.session.execute(
-        update(table)
-        .where(table.c.township_id == township.id, table.c.year == year)
-        .values(last=table.c.last + 1)
-        .returning(table.c.last)
-    ).scalar_one()
+    """The next tracking number of the township for `year`, e.g. HGZ-2026-000123.
+
+    On PostgreSQL the counter row is moved on in its own short transaction, committed at once,
+    so the row is locked for a moment and not until the intake commits: eight desks taking in at
+    once never wait for each other's whole request. Numbers stay unique and in the order they
+    were taken; an intake that fails after taking its number leaves that number unused (as a
+    sequence would). A township not committed yet (its first matters made in the same
+    transaction as itself) counts inside the transaction, as SQLite always does.
+    """
+    counted_here = db.session.info.setdefault(_NUMBERS_HERE, {})
+    db.session.connection()  # the transaction has begun
+    transaction = db.session().get_transaction()
+    last = None
+    if counted_here.get(township.id) is not transaction:
+        last = _number_apart(township, year)
+    if last is None:
+        # This transaction may now hold the counter row: its next numbers are counted here too.
+        counted_here[township.id] = transaction
+        last = _number_in_transaction(db.session, township, year)
     return f"{township.code}-{year}-{last:06d}"
+
+
+_NUMBERS_HERE = "matter_numbers_in_transaction"
+
+
+def _counter_statements(dialect: str, township_id, year: int):
+    table = MatterCounter.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table).values(township_id=township_id, year=year, last=0)
+        .on_conflict_do_nothing(index_elements=["township_id", "year"]),
+        # The UPDATE takes the row lock, so two desks never get the same number.
+        update(table).where(table.c.township_id == township_id, table.c.year == year)
+        .values(last=table.c.last + 1).returning(table.c.last),
+    )
+
+
+def _number_in_transaction(session, township, year: int) -> int:
+    create, take = _counter_statements(session.get_bind().dialect.name, township.id, year)
+    session.execute(create)
+    return session.execute(take).scalar_one()
+
+
+def _number_apart(township, year: int) -> int | None:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    bind = db.session.get_bind()
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return None
+    create, take = _counter_statements("postgresql", township.id, year)
+    try:
+        with bind.begin() as conn:
+            conn.execute(text("select set_config('app.township', :t, true), "
+                              "set_config('lock_timeout', '3s', true)"), {"t": str(township.id)})
+            conn.execute(create)
+            return conn.execute(take).scalar_one()
+    except IntegrityError:  # the township is not committed yet
+        return None
+    except OperationalError:  # the row is held (by this very transaction, or for too long)
+        return None
 
 
 def _record(matter: Matter, kind: str, actor=None, actor_kind: str = "user",

@@ -56,6 +56,9 @@ class WorkCalendar:
         self._national_years = set(national_years or ()) | {d.year for d in self._national}
         self._days: dict[date, bool] = {}
         self._added: dict[tuple[date, int], date] = {}
+        # Working days from an anchor day (the first day asked) to each day asked since, so that
+        # counting between two days is one subtraction (the ledger counts one per open matter).
+        self._rank: dict[date, int] = {}
 
     @classmethod
     def for_township(cls, township_id: uuid.UUID) -> WorkCalendar:
@@ -127,9 +130,24 @@ class WorkCalendar:
         """Working days after `start` up to and including `end` (negative if end is earlier)."""
         if end < start:
             return -self.workdays_between(end, start)
-        return sum(
-            1 for n in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(n))
-        )
+        return self._ranked(end) - self._ranked(start)
+
+    def _ranked(self, day: date) -> int:
+        """Working days in (anchor, day] (negative before the anchor): rank(d) = rank(d - 1) +
+        1 if d is a working day."""
+        rank = self._rank
+        if not rank:
+            rank[day] = 0
+            self._low = self._high = day
+        while day > self._high:
+            following = self._high + timedelta(days=1)
+            rank[following] = rank[self._high] + self.is_workday(following)
+            self._high = following
+        while day < self._low:
+            earlier = self._low - timedelta(days=1)
+            rank[earlier] = rank[self._low] - self.is_workday(self._low)
+            self._low = earlier
+        return rank[day]
 
 
 def uncovered_years(township_id: uuid.UUID, today: date) -> list[int]:

@@ -190,3 +190,44 @@ def test_the_grouped_computation_by_centre_agrees_too(town):
     _total, by_centre = rates_by_village(t.id, start, end, by="centre")
     for centre in (a, b):
         assert by_centre[centre.id] == compute_rates(t.id, start, end, centre_id=centre.id)
+
+
+def test_the_database_counts_the_same_figures_as_counting_the_rows_one_by_one(town, monkeypatch):
+    """On PostgreSQL the matters' figures are one aggregate in the database: the same numbers as
+    the rows counted one by one, at the edges of a local day (a matter received at 23:30 in
+    Beijing, answered at 00:10 the next day; received just before midnight at the month's end)
+    and across the National Day holiday."""
+    from app.matters import rates
+
+    t, staff, east, west = town
+    oct_ = (date(2026, 9, 1), date(2026, 11, 1))
+    beijing = timedelta(hours=8)
+    cases = [  # received (Beijing), first response (Beijing) or None, state of the answer
+        (datetime(2026, 9, 30, 23, 30), datetime(2026, 10, 8, 9, 0), "reply"),
+        (datetime(2026, 9, 30, 23, 30), datetime(2026, 10, 9, 0, 10), "reply"),
+        (datetime(2026, 10, 12, 23, 30), datetime(2026, 10, 13, 23, 59), "reply"),
+        (datetime(2026, 10, 12, 23, 30), datetime(2026, 10, 14, 0, 1), "assign"),
+        (datetime(2026, 10, 31, 23, 59), None, None),
+        (datetime(2026, 8, 31, 23, 59), None, None),  # August in Beijing: not counted
+        (datetime(2026, 9, 1, 0, 0), datetime(2026, 9, 15, 8, 0), "reply"),
+    ]
+    for n, (received, answered, how) in enumerate(cases):
+        at = (received - beijing).replace(tzinfo=UTC)
+        m = ops.create_matter(t, channel="phone", title=f"第{n}件", village=east if n % 2 else west,
+                              actor=staff, now=at)
+        if how == "reply":
+            with time_machine.travel((answered - beijing).replace(tzinfo=UTC), tick=False):
+                ops.reply(m, staff, public_text="已处理")
+        elif how == "assign":
+            with time_machine.travel((answered - beijing).replace(tzinfo=UTC), tick=False):
+                ops.assign(m, staff, assignee=staff)
+    db.session.flush()
+    conditions = [rates.Matter.township_id == t.id]
+    monkeypatch.setattr(rates, "counted_in_database", lambda: False)
+    one_by_one = rates._matter_counts(t, *oct_, conditions, rates.Matter.village_id)
+    total_one_by_one = rates._matter_counts(t, *oct_, conditions)
+    monkeypatch.undo()
+    assert rates._matter_counts(t, *oct_, conditions, rates.Matter.village_id) == one_by_one
+    assert rates._matter_counts(t, *oct_, conditions) == total_one_by_one
+    received, resolved, on_time, responded = total_one_by_one[None]
+    assert received == 6 and resolved == 4 and 0 < responded < 6 and on_time >= 1
