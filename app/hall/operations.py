@@ -263,7 +263,8 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
     Materials not ticked are recorded as missing; the receipt tells the resident what to bring
     (一次性告知), and the matter cannot be finished until they are brought. `answers` are the
     item's own questions answered (app.catalogue.questions.read_answers); `notify_consent` says
-    the resident agreed to be told by SMS (the reminder to bring what is missing).
+    the resident agreed to be told (app.notices.residents: the steps of the matter, and the
+    reminder to bring what is missing).
     """
     from app.catalogue.questions import store_answers
 
@@ -278,7 +279,7 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
         is_public=is_public,
         extra=store_answers({
             "materials_received": [n for n in required if n in received],
-            "materials_missing": missing, "notify_consent": bool(notify_consent),
+            "materials_missing": missing,
             **({"booking_code": booking.code} if booking is not None else {})}, answers or []),
     )
     if booking is not None:
@@ -286,6 +287,10 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
             raise TransitionError("该预约已取消或已办理。")
         booking.state = BookingState.ARRIVED.value
         booking.matter_id = matter.id
+    if notify_consent:
+        from app.notices import residents
+
+        residents.agree(township, matter, given_at=Channel.HALL.value, actor=actor)
     return matter
 
 
