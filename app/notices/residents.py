@@ -160,7 +160,7 @@ def links(township, matter, consent) -> tuple[str, str]:
     with current_app.test_request_context(base_url=base):
         track = url_for("board.track", slug=township.slug, number=matter.number,
                         _external=True)
-        stop_url = url_for("notices.stop", slug=township.slug, token=consent.token,
+        stop_url = url_for("notices.stop", slug=township.slug, stop_token=consent.token,
                            _external=True)
     return track, stop_url
 

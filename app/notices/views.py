@@ -218,17 +218,17 @@ class StopForm(FlaskForm):
     """Confirming the stop link: only the CSRF token (works without JavaScript)."""
 
 
-@bp.route("/stop/<token>", methods=["GET", "POST"])
+@bp.route("/stop/<stop_token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 @public
-def stop(token):
+def stop(stop_token):
     """The link in every message to a resident: no more messages about this matter, no sign-in.
     The page shows the matter's number and the masked phone only."""
     from app.notices import residents
     from app.notices.models import ResidentConsent
 
     township = current_township()
-    consent = db.session.scalar(scoped(ResidentConsent).where(ResidentConsent.token == token))
+    consent = db.session.scalar(scoped(ResidentConsent).where(ResidentConsent.token == stop_token))
     if consent is None:
         abort(404)
     matter = db.session.scalar(scoped(Matter).where(Matter.id == consent.matter_id))
