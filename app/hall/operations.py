@@ -178,7 +178,8 @@ def _take_place(township, mode: OpeningMode, day: date, starts_at: time) -> None
 
 
 def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, phone: str,
-         now: datetime | None = None, answers: list[dict] | None = None) -> Booking:
+         now: datetime | None = None, answers: list[dict] | None = None,
+         notify_consent: bool = False) -> Booking:
     """A resident's booking of one place in one slot, with the item's questions answered."""
     if not item.bookable or not item.active:
         raise BookingError("该事项不接受网上预约。")
@@ -190,7 +191,8 @@ def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, ph
     _take_place(township, slot.mode, day, slot.starts_at)
     booking = Booking(township_id=township.id, code=_new_code(township), mode_id=slot.mode.id,
                       service_item_id=item.id, day=day, starts_at=slot.starts_at,
-                      name=name.strip(), phone=phone.strip(), answers=list(answers or []))
+                      name=name.strip(), phone=phone.strip(), answers=list(answers or []),
+                      notify_consent=bool(notify_consent))
     db.session.add(booking)
     db.session.flush()
     return booking
@@ -287,7 +289,7 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
             raise TransitionError("该预约已取消或已办理。")
         booking.state = BookingState.ARRIVED.value
         booking.matter_id = matter.id
-    if notify_consent:
+    if notify_consent or (booking is not None and booking.notify_consent):
         from app.notices import residents
 
         residents.agree(township, matter, given_at=Channel.HALL.value, actor=actor)

@@ -271,9 +271,8 @@ def consent(matter_id):
 @bp.app_template_global()
 def residents_told(matter) -> dict:
     """For the matter's page: the resident's agreement and the messages sent to them."""
-    from app.notices import residents
-
     from app.matters.models import Channel
+    from app.notices import residents
 
     consent = residents.consent_of(matter)
     label = ""
