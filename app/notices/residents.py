@@ -131,10 +131,12 @@ def step(township, matter, name: str, *, key: str | None = None, text: str | Non
         return 0
     key = key or _step_key(matter, name)
     text = compose(township, matter, name, consent, body=text, **facts)
-    targets = []
-    if consent.phone:
+    from app.notices import sms
+
+    targets = []  # a channel without its gateway configured is not tried (the page says so)
+    if consent.phone and sms.spec():
         targets.append(("sms", mask_phone(consent.phone)))
-    if consent.email:
+    if consent.email and current_app.config.get("SMTP_URL"):
         targets.append(("email", mask_email(consent.email)))
     queued = 0
     for channel, recipient in targets:

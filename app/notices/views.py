@@ -281,7 +281,10 @@ def residents_told(matter) -> dict:
             label = Channel(consent.given_at).label
         except ValueError:
             label = consent.given_at
-    return {"consent": consent, "messages": residents.messages_of(matter), "channel_label": label}
+    from app.notices import sms
+
+    return {"consent": consent, "messages": residents.messages_of(matter), "channel_label": label,
+            "gateway": bool(sms.spec())}
 
 
 @bp.app_template_filter()

@@ -16,11 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    for table in ("bookings", "criticisms"):
+    for table in ("hall_bookings", "criticisms"):
         op.add_column(table, sa.Column("notify_consent", sa.Boolean(), nullable=False,
                                        server_default=sa.false()))
 
 
 def downgrade():
-    for table in ("bookings", "criticisms"):
+    for table in ("hall_bookings", "criticisms"):
         op.drop_column(table, "notify_consent")

@@ -20,11 +20,13 @@ def extend(town):
                     args=[str(doc.id)], state="failed", attempts=4, error="OSError: test")
     db.session.add_all([doc, job])
     town.objects.document, town.objects.job = doc, job
-    from app.notices import residents
+    from app.notices.models import ResidentConsent
 
     # The world's matter: its resident agreed to be told (the stop link, the staff's button).
-    town.objects.consent = residents.agree(t, town.objects.matter, given_at="hall",
-                                           phone="13800001234")
+    town.objects.consent = ResidentConsent(id=uuid.uuid4(), township_id=t.id,
+                                           matter_id=town.objects.matter.id, given_at="hall",
+                                           phone="13800001234", token=f"stop-{t.slug}")
+    db.session.add(town.objects.consent)
 
 
 PARAMS = {
