@@ -306,3 +306,87 @@ def test_a_revisit_due_is_told_once(app, hall):
         assert db.session.scalar(select(ResidentConsent.id)) is not None
         assert {m.step.split(":")[0] for m in db.session.scalars(select(ResidentMessage))} == {
             "received", "revisit"}
+
+
+def test_online_raise_with_consent_texts_and_mails_the_resident(app, client, hall, monkeypatch):
+    from app.notices import reminders
+
+    t, *_rest = hall
+    mails = []
+    monkeypatch.setitem(app.config, "SMTP_URL", "smtp://localhost:2525")
+    monkeypatch.setattr(reminders, "send_email", lambda to, subject, body:
+                        mails.append((to, subject, body)))
+    page = client.get(f"/t/{t.slug}/raise")
+    assert 'name="notify_consent"' in page.text and "checked" not in page.text.split(
+        'name="notify_consent"')[1][:40]  # off unless the resident says yes
+    answer = client.post(f"/t/{t.slug}/raise", data={
+        "csrf_token": csrf(page.text), "title": "东街路灯不亮", "contact_name": "赵秀兰",
+        "contact_phone": PHONE, "publicity": "public", "notify_consent": "y",
+        "email": "zhao@example.cn"})
+    assert answer.status_code == 200
+    assert len(sms.OUTBOX) == 1 and "已受理" in sms.OUTBOX[0][1]
+    assert [m[0] for m in mails] == ["zhao@example.cn"] and t.name in mails[0][1]
+    with app.app_context():
+        bind_township(db.session, t.id)
+        consent = db.session.scalar(select(ResidentConsent))
+        assert consent.given_at == "online" and consent.recorded_by_id is None
+        recipients = {m.channel: m.recipient for m in db.session.scalars(select(ResidentMessage))}
+    assert recipients == {"sms": "138****5678", "email": "z***@example.cn"}
+
+
+def test_the_ledger_intake_records_consent_with_when_and_where(app, client, hall):
+    t, clerk, *_rest = hall
+    with app.app_context():
+        db.session().expire_on_commit = False
+        bind_township(db.session, t.id)
+        admin = factories.user(t, Role.TOWNSHIP_ADMIN, name="刘主任")
+        db.session.commit()
+    login(client, admin)
+    page = client.get(f"/t/{t.slug}/matters/new")
+    assert 'name="notify_consent"' in page.text
+    answer = client.post(f"/t/{t.slug}/matters/new", data={
+        "csrf_token": csrf(page.text), "channel": "phone", "category": "suggestion",
+        "title": "村口水渠堵了", "contact_name": "赵秀兰", "contact_phone": PHONE,
+        "publicity": "", "notify_consent": "y"})
+    assert answer.status_code == 302, answer.text[:2000]
+    assert len(sms.OUTBOX) == 1
+    with app.app_context():
+        bind_township(db.session, t.id)
+        consent = db.session.scalar(select(ResidentConsent))
+        assert consent.given_at == "phone" and consent.agreed_at is not None
+        assert db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "resident_consent.given")).actor_id is not None
+
+
+def test_a_booking_and_a_criticism_keep_the_agreement_until_they_become_matters(app, hall):
+    from datetime import date
+
+    from app.assembly import operations as assembly_ops
+    from app.hall import operations as hall_ops
+    from app.hall.models import Booking
+
+    from app.catalogue.models import ServiceItem
+    from app.households.models import Resident
+
+    t, clerk, item, resident, _helper = hall
+    with app.app_context():
+        bind_township(db.session, t.id)
+        item = db.session.get(ServiceItem, (t.id, item.id))
+        resident = db.session.get(Resident, (t.id, resident.id))
+        booking = Booking(township_id=t.id, code="AB12CD", mode_id=uuid.uuid4(),
+                          service_item_id=item.id, day=date(2026, 12, 1),
+                          starts_at=utcnow(), name="赵秀兰", phone=PHONE, notify_consent=True,
+                          state="booked")  # booked online with the box ticked
+        quiet = hall_ops.take_in(t, clerk, item=item, resident=resident, received=["户口簿"],
+                                 answers=[])
+        assert residents.consent_of(quiet) is None  # no booking, no box ticked: not told
+        booked = hall_ops.take_in(t, clerk, item=item, resident=resident, received=["户口簿"],
+                                  answers=[], booking=booking)
+        assert residents.consent_of(booked).given_at == "hall"
+        assembly = assembly_ops.create_assembly(t, clerk, title="有奖批评大会",
+                                                held_on=date(2026, 12, 20), venue="镇会堂")
+        criticism = assembly_ops.add_criticism(assembly, title="路灯坏了没人修",
+                                               contact_phone=PHONE, notify_consent=True)
+        told = assembly_ops.ensure_matter(criticism, assembly, t, clerk)
+        assert residents.consent_of(told).given_at == "assembly"
+        db.session.rollback()
