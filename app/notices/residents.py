@@ -47,9 +47,12 @@ STEPS = ("received", "referred", "replied", "closed", "revisit")
 
 
 def _(text: str) -> str:
-    from app.notices.reminders import _ as in_chinese_outside_requests
+    """Residents are written to in the township's language (Chinese), whatever the language of
+    the staff member whose step sent it."""
+    from flask_babel import force_locale, gettext
 
-    return in_chinese_outside_requests(text)
+    with force_locale("zh_Hans_CN"):
+        return gettext(text)
 
 
 def mask_email(email: str | None) -> str:

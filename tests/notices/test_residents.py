@@ -390,3 +390,18 @@ def test_a_booking_and_a_criticism_keep_the_agreement_until_they_become_matters(
         told = assembly_ops.ensure_matter(criticism, assembly, t, clerk)
         assert residents.consent_of(told).given_at == "assembly"
         db.session.rollback()
+
+
+def test_english_pages_and_chinese_messages(app, client, hall):
+    t, clerk, item, resident, _helper = hall
+    client.get(f"/t/{t.slug}/hall/?lang=en")
+    login(client, clerk)
+    client.get("/login?lang=en")
+    matter_id = _take_in(client, t, item, resident, consent=True)
+    assert "已受理" in sms.OUTBOX[0][1]  # the resident's language, not the clerk's
+    page = client.get(f"/t/{t.slug}/matters/{matter_id}?lang=en")
+    assert "Messages to the resident" in page.text and "Accepted" in page.text
+    client.get("/logout")
+    client.get("/login?lang=en")
+    stop_page = client.get(_stop_link(sms.OUTBOX[0][1]))
+    assert "Stop progress messages" in stop_page.text and "138****5678" in stop_page.text
