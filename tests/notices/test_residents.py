@@ -74,6 +74,13 @@ def hall(app):
         return t, clerk, item, resident, helper
 
 
+def _run_jobs(client):
+    """Jobs run after the commit: inline in the request without Redis; with Redis through RQ,
+    run here by an in-process worker (app.jobs.run_pending)."""
+    with client.application.app_context():
+        jobs.run_pending()
+
+
 def _take_in(client, t, item, resident, *, consent: bool):
     page = client.get(f"/t/{t.slug}/hall/?resident={resident.id}&item={item.id}")
     form = {"csrf_token": csrf(page.text), "resident_id": str(resident.id),
@@ -82,6 +89,7 @@ def _take_in(client, t, item, resident, *, consent: bool):
         form["notify_consent"] = "y"
     answer = client.post(f"/t/{t.slug}/hall/", data=form)
     assert answer.status_code == 302
+    _run_jobs(client)
     return uuid.UUID(answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
@@ -93,8 +101,10 @@ def _matter(app, t, matter_id) -> Matter:
 def _reply(client, t, matter_id, text="已为您办好，请到窗口领取。"):
     page = client.get(f"/t/{t.slug}/matters/{matter_id}")
     token = csrf(page.text)
-    return client.post(f"/t/{t.slug}/matters/{matter_id}/reply",
-                       data={"csrf_token": token, "public_text": text})
+    answer = client.post(f"/t/{t.slug}/matters/{matter_id}/reply",
+                         data={"csrf_token": token, "public_text": text})
+    _run_jobs(client)
+    return answer
 
 
 def _stop_link(text: str) -> str:
@@ -134,6 +144,7 @@ def test_a_resident_who_agreed_at_the_window_hears_each_step_until_they_stop(app
     assert client.post(link, data={}).status_code == 400  # no CSRF token: nothing stops
     with app.app_context():
         assert residents.consent_of(_matter(app, t, matter_id)).active
+    _run_jobs(client)
     done = client.post(link, data={"csrf_token": csrf(stop_page.text)})
     assert done.status_code == 200 and "已停止" in done.text
     # Nothing after: reopened and answered again, nobody is texted.
@@ -324,6 +335,7 @@ def test_online_raise_with_consent_texts_and_mails_the_resident(app, client, hal
         "contact_phone": PHONE, "publicity": "public", "notify_consent": "y",
         "email": "zhao@example.cn"})
     assert answer.status_code == 200
+    _run_jobs(client)
     assert len(sms.OUTBOX) == 1 and "已受理" in sms.OUTBOX[0][1]
     assert [m[0] for m in mails] == ["zhao@example.cn"] and t.name in mails[0][1]
     with app.app_context():
@@ -349,6 +361,7 @@ def test_the_ledger_intake_records_consent_with_when_and_where(app, client, hall
         "title": "村口水渠堵了", "contact_name": "赵秀兰", "contact_phone": PHONE,
         "publicity": "", "notify_consent": "y"})
     assert answer.status_code == 302, answer.text[:2000]
+    _run_jobs(client)
     assert len(sms.OUTBOX) == 1
     with app.app_context():
         bind_township(db.session, t.id)
