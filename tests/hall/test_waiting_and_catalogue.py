@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app import jobs
+from app.accounts.models import Role
 from app.extensions import db
 from app.hall import operations as ops
 from app.hall import reminders

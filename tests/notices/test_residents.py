@@ -225,7 +225,7 @@ def test_a_refusing_gateway_is_retried_and_shown_as_not_accepted(app, client, ha
     assert PHONE not in logged
 
 
-def test_the_staff_page_shows_the_phone_to_those_who_may_see_it_and_stops_on_request(app, client, hall):
+def test_the_staff_see_the_phone_where_they_may_and_stop_on_request(app, client, hall):
     t, clerk, item, resident, helper = hall
     with app.app_context():
         db.session().expire_on_commit = False
@@ -375,10 +375,9 @@ def test_a_booking_and_a_criticism_keep_the_agreement_until_they_become_matters(
     from datetime import date
 
     from app.assembly import operations as assembly_ops
+    from app.catalogue.models import ServiceItem
     from app.hall import operations as hall_ops
     from app.hall.models import Booking
-
-    from app.catalogue.models import ServiceItem
     from app.households.models import Resident
 
     t, clerk, item, resident, _helper = hall

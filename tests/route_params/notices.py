@@ -3,7 +3,6 @@
 import uuid
 
 from app.accounts.models import Role
-
 from app.notices.models import Document, JobRecord
 from app.notices.storage import storage
 
