@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.assembly.models import CriticismSource
+from app.notices.forms import consent_field, own_consent_field
 
 
 class AssemblyForm(FlaskForm):
@@ -77,6 +78,7 @@ class CriticismForm(FlaskForm):
                          choices=[(s.value, s.value) for s in CriticismSource])
     raised_by = StringField(_l("提出人"), validators=[Optional(), Length(max=40)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20)])
+    notify_consent = consent_field()
     team_id = SelectField(_l("由哪个批评团提出"), validators=[Optional()])
     target_unit = StringField(_l("被批评单位（对象）"), validators=[Optional(), Length(max=80)])
     responsible_id = SelectField(_l("整改责任人"), validators=[Optional()])
@@ -111,6 +113,7 @@ class PublicCriticismForm(FlaskForm):
     contact_phone = StringField(_l("联系电话（只用于回访，不公开）"), validators=[
         DataRequired(_l("请填写联系电话，便于答复和回访。")),
         Regexp(r"^[0-9\-]{7,20}$", message=_l("请填写正确的电话号码。"))])
+    notify_consent = own_consent_field()
     title = StringField(_l("批评什么（一句话）"), validators=[
         DataRequired(_l("请用一句话写明批评什么。")), Length(max=120)])
     content = TextAreaField(_l("具体情况和建议"), validators=[Optional(), Length(max=4000)])

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -207,6 +208,9 @@ class Criticism(TenantScoped, Timestamped, db.Model):
     # Who raised it (a resident or team member): masked on public pages; phone never public.
     raised_by: Mapped[str] = mapped_column(String(40), default="", nullable=False)
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # Agreed to be told of the matter's steps (app.notices.residents), once it becomes one.
+    notify_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                 nullable=False)
     # Whom it is about, and who answers for it.
     target_unit: Mapped[str] = mapped_column(String(80), default="", nullable=False)
     responsible_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

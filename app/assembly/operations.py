@@ -343,8 +343,10 @@ def withdraw_criticism(criticism: Criticism, actor, *, reason: str) -> Criticism
 def add_criticism(assembly: Assembly, *, title: str, content: str = "",
                   source: str = CriticismSource.TEAM, raised_by: str = "",
                   contact_phone: str | None = None, team: CriticTeam | None = None,
-                  target_unit: str = "", responsible=None) -> Criticism:
-    """Collect a criticism (before the assembly, or on the day); it joins the end of the order."""
+                  target_unit: str = "", responsible=None,
+                  notify_consent: bool = False) -> Criticism:
+    """Collect a criticism (before the assembly, or on the day); it joins the end of the order.
+    `notify_consent`: the resident agreed to be told of its matter's steps, once it is one."""
     _require(assembly, *PREPARING, S.IN_SESSION, message="评分已结束，不能再增加批评意见。")
     if not title.strip():
         raise TransitionError("请填写批评意见的标题。")
@@ -356,7 +358,8 @@ def add_criticism(assembly: Assembly, *, title: str, content: str = "",
                     source=source, raised_by=raised_by.strip()[:40],
                     contact_phone=(contact_phone or "").strip() or None,
                     team_id=getattr(team, "id", None), target_unit=target_unit.strip()[:80],
-                    responsible_id=getattr(responsible, "id", None))
+                    responsible_id=getattr(responsible, "id", None),
+                    notify_consent=bool(notify_consent))
     db.session.add(row)
     db.session.flush()
     return row
@@ -687,6 +690,10 @@ def ensure_matter(criticism: Criticism, assembly: Assembly, township, actor) -> 
                "assembly_title": assembly.title})
     criticism.matter_id = matter.id
     db.session.flush()
+    if criticism.notify_consent:
+        from app.notices import residents
+
+        residents.agree(township, matter, given_at=Channel.ASSEMBLY.value, actor=actor)
     if criticism.responsible_id is not None or criticism.target_unit:
         matters.assign(matter, actor, assignee=criticism.responsible,
                        unit_name=criticism.target_unit or None)

@@ -298,7 +298,8 @@ def add_criticism(assembly_id):
         assembly, title=form.title.data, content=form.content.data or "",
         source=form.source.data, raised_by=form.raised_by.data or "",
         contact_phone=form.contact_phone.data, team=team,
-        target_unit=form.target_unit.data or "", responsible=responsible),
+        target_unit=form.target_unit.data or "", responsible=responsible,
+        notify_consent=form.notify_consent.data),
         anchor="#criticisms", status_form={"criticism_form": form})
 
 

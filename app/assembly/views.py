@@ -103,7 +103,8 @@ def criticise(assembly_id):
         try:
             ops.add_criticism(assembly, title=form.title.data, content=form.content.data or "",
                               source=CriticismSource.ONLINE, raised_by=form.raised_by.data,
-                              contact_phone=form.contact_phone.data)
+                              contact_phone=form.contact_phone.data,
+                              notify_consent=form.notify_consent.data)
         except TransitionError:
             db.session.rollback()
             abort(409)

@@ -33,6 +33,8 @@ ACTIONS = {
     "settings.service": _l("服务模式设置"), "settings.sessions": _l("登录设置"),
     "calendar.set": _l("节假日与调休"), "rules.edit": _l("渠道规则"),
     "county.read": _l("县级查阅"),
+    "resident_consent.given": _l("记录群众同意告知"),
+    "resident_consent.stopped": _l("停止告知群众"),
 }
 KINDS = {"user": _l("工作人员"), "system": _l("系统"), "import": _l("导入"),
          "county": _l("县级"), "resident": _l("群众")}

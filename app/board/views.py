@@ -202,6 +202,11 @@ def raise_matter():
             description=form.description.data or "", village=village,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
             is_public=form.publicity.data == "public")
+        if form.notify_consent.data:  # the resident's own yes: no staff actor to audit
+            from app.notices import residents
+
+            residents.agree(township, matter, given_at=matter.channel,
+                            email=form.email.data or None)
         db.session.commit()
         return render_template("board/raised.html", township=township, matter=matter)
     return render_template("board/raise.html", township=township, form=form), (

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.hall.models import DayType
 from app.matters.forms import publicity_field
 from app.matters.models import Rating
+from app.notices.forms import own_consent_field
 from app.validation import Phone
 
 
@@ -75,6 +76,7 @@ class BookingForm(FlaskForm):
                        validators=[DataRequired(_l("请选择时段。"))])
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=40)])
     phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")), _mobile])
+    notify_consent = own_consent_field()
 
 
 class CancelForm(FlaskForm):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -110,6 +111,9 @@ class Booking(TenantScoped, Timestamped, db.Model):
     starts_at: Mapped[time] = mapped_column(Time, nullable=False)
     name: Mapped[str] = mapped_column(String(40), nullable=False)
     phone: Mapped[str] = mapped_column(String(20), nullable=False)
+    # Agreed online to be told of the matter's steps (app.notices.residents), once it is one.
+    notify_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                 nullable=False)
     state: Mapped[str] = mapped_column(String(10), default=BookingState.BOOKED, nullable=False)
     matter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

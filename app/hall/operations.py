@@ -178,7 +178,8 @@ def _take_place(township, mode: OpeningMode, day: date, starts_at: time) -> None
 
 
 def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, phone: str,
-         now: datetime | None = None, answers: list[dict] | None = None) -> Booking:
+         now: datetime | None = None, answers: list[dict] | None = None,
+         notify_consent: bool = False) -> Booking:
     """A resident's booking of one place in one slot, with the item's questions answered."""
     if not item.bookable or not item.active:
         raise BookingError("该事项不接受网上预约。")
@@ -190,7 +191,8 @@ def book(township, *, item: ServiceItem, slot_key: str, day: date, name: str, ph
     _take_place(township, slot.mode, day, slot.starts_at)
     booking = Booking(township_id=township.id, code=_new_code(township), mode_id=slot.mode.id,
                       service_item_id=item.id, day=day, starts_at=slot.starts_at,
-                      name=name.strip(), phone=phone.strip(), answers=list(answers or []))
+                      name=name.strip(), phone=phone.strip(), answers=list(answers or []),
+                      notify_consent=bool(notify_consent))
     db.session.add(booking)
     db.session.flush()
     return booking
@@ -263,7 +265,8 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
     Materials not ticked are recorded as missing; the receipt tells the resident what to bring
     (一次性告知), and the matter cannot be finished until they are brought. `answers` are the
     item's own questions answered (app.catalogue.questions.read_answers); `notify_consent` says
-    the resident agreed to be told by SMS (the reminder to bring what is missing).
+    the resident agreed to be told (app.notices.residents: the steps of the matter, and the
+    reminder to bring what is missing).
     """
     from app.catalogue.questions import store_answers
 
@@ -278,7 +281,7 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
         is_public=is_public,
         extra=store_answers({
             "materials_received": [n for n in required if n in received],
-            "materials_missing": missing, "notify_consent": bool(notify_consent),
+            "materials_missing": missing,
             **({"booking_code": booking.code} if booking is not None else {})}, answers or []),
     )
     if booking is not None:
@@ -286,6 +289,10 @@ def take_in(township, actor, *, item: ServiceItem, resident: Resident, received:
             raise TransitionError("该预约已取消或已办理。")
         booking.state = BookingState.ARRIVED.value
         booking.matter_id = matter.id
+    if notify_consent or (booking is not None and booking.notify_consent):
+        from app.notices import residents
+
+        residents.agree(township, matter, given_at=Channel.HALL.value, actor=actor)
     return matter
 
 

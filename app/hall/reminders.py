@@ -5,10 +5,9 @@ matters that still miss documents after WAIT_WORKDAYS working days, then every R
 
 - the clerk who took it in (or whoever holds it) gets an in-app reminder, by the usual `notify`
   (e-mail and SMS where configured);
-- the resident gets a text message through the township's SMS gateway (MINQING_SMS_GATEWAY, the
-  same one reminders use) only when they agreed at intake (``Matter.extra["notify_consent"]``)
-  and a phone is on file. What was sent is written in the matter's history; the phone never is,
-  nor in the log.
+- the resident hears of it only when they agreed at intake to be told (app.notices.residents: the
+  same agreement, messages and stop link as the matter's other steps), by SMS and/or e-mail.
+  What was sent is written in the matter's history; the phone never is, nor in the log.
 
 Each reminder goes once per occasion: a sweep run twice sends nothing more.
 """
@@ -16,10 +15,8 @@ Each reminder goes once per occasion: a sweep run twice sends nothing more.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -44,25 +41,10 @@ def resident_message(township, matter: Matter, missing: list[str]) -> str:
             f"{'、'.join(missing)}。请补齐后到便民服务大厅窗口办理，补齐前该事项不能办结。")
 
 
-def text_resident(phone: str, text: str) -> bool:
-    """Send one text message through the configured gateway; False when none is set or it failed
-    (the clerk's reminder stands either way)."""
-    from app.notices.reminders import sms_gateway
-
-    gateway = current_app.config.get("SMS_GATEWAY") or os.environ.get("MINQING_SMS_GATEWAY")
-    if not gateway or not phone:
-        return False
-    try:
-        sms_gateway(gateway)(phone, text)
-    except Exception as exc:  # never the phone or the text in the log
-        log.warning("resident SMS failed: %s", type(exc).__name__)
-        return False
-    return True
-
-
 def sweep(township, today: date) -> int:
     """Remind the clerk and (with consent) the resident of matters waiting for documents."""
     from app.matters.operations import _record, local_today
+    from app.notices import residents
     from app.notices.reminders import notify
 
     calendar = WorkCalendar.for_township(township.id)
@@ -84,12 +66,8 @@ def sweep(township, today: date) -> int:
                 message=f"事项 {m.number}「{m.title}」仍缺材料（{'、'.join(missing)}），"
                         f"请联系群众补交。",
                 link=f"/t/{township.slug}/hall/intake/{m.id}#bring")
-        extra = dict(m.extra or {})
-        told = list(extra.get("residents_reminded") or [])
-        if extra.get("notify_consent") and m.contact_phone and turn not in told and \
-                text_resident(m.contact_phone, resident_message(township, m, missing)):
-            extra["residents_reminded"] = [*told, turn]
-            m.extra = extra
+        if residents.step(township, m, "materials", key=f"materials:{turn}",
+                          text=resident_message(township, m, missing)):
             _record(m, "materials_reminded", None, "system", missing=missing, round=turn)
             sent += 1
     return sent

@@ -122,7 +122,8 @@ def book():
         try:
             booking = ops.book(township, item=item, slot_key=form.slot.data,
                                day=_date(form.day.data), name=form.name.data,
-                               phone=form.phone.data, answers=answers)
+                               phone=form.phone.data, answers=answers,
+                               notify_consent=form.notify_consent.data)
         except ops.BookingError as exc:
             db.session.rollback()
             error = _(str(exc))

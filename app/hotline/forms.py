@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.hotline.models import CallOutcome
 from app.households.models import FindingKind
+from app.notices.forms import consent_field
 from app.validation import Phone
 
 
@@ -27,6 +28,7 @@ class CallForm(FlaskForm):
     number = StringField(_l("来电号码"), validators=[DataRequired(_l("请填写来电号码。")),
                                                    Phone()],
                          description=_l("手机号，或带区号的座机，如 0734-8123456"))
+    notify_consent = consent_field()
     caller_name = StringField(_l("来电人（可不填）"), validators=[Optional(), Length(max=40)])
     category = SelectField(_l("类别"), validators=[Optional()])
     summary = TextAreaField(_l("来电内容"), validators=[Optional(), Length(max=3000)])

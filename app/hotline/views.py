@@ -63,6 +63,12 @@ def calls():
             form.form_errors.append(str(error))
             status = 422
         else:
+            if call.matter is not None and call.outcome == CallOutcome.NEW_MATTER and \
+                    form.notify_consent.data:
+                from app.notices import residents
+
+                residents.agree(township, call.matter, given_at=call.matter.channel,
+                                actor=current_user)
             db.session.commit()
             if call.matter is not None and call.outcome == CallOutcome.NEW_MATTER:
                 flash(_("来电已记录，并登记为事项 %(number)s。", number=call.matter.number),

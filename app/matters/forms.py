@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.households.models import FindingKind
 from app.matters.models import Channel, EvaluationSource, Rating
+from app.notices.forms import consent_field, email_field, own_consent_field
 from app.validation import Phone
 
 PHONE = Phone()  # mobile or landline with area code (app.validation)
@@ -55,6 +56,7 @@ class MatterForm(_Choices):
     village_id = SelectField(_l("村（社区）"), validators=[Optional()])
     contact_name = StringField(_l("反映人姓名"), validators=[DataRequired(), Length(max=40)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), PHONE])
+    notify_consent = consent_field()
     publicity = publicity_field()
 
 
@@ -67,6 +69,8 @@ class OnlineForm(FlaskForm):
     contact_name = StringField(_l("您的姓名"), validators=[DataRequired(), Length(max=40)])
     contact_phone = StringField(_l("手机号（用于查询和回复，不公开）"),
                                 validators=[DataRequired(), PHONE])
+    notify_consent = own_consent_field()
+    email = email_field()
     publicity = RadioField(_l("在回音壁公开吗？"), default="public",
                            choices=[("public", _l("公开（姓名打码，电话和证件号不公开）")),
                                     ("private", _l("不公开"))],

@@ -256,6 +256,9 @@ def _record(matter: Matter, kind: str, actor=None, actor_kind: str = "user",
     )
     db.session.add(event)
     db.session.flush()
+    from app.notices import residents
+
+    residents.on_event(matter, event)  # a public step: the resident who agreed hears of it
     return event
 
 

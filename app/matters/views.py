@@ -257,6 +257,10 @@ def new():
             title=form.title.data, description=form.description.data or "", village=village,
             contact_name=form.contact_name.data, contact_phone=form.contact_phone.data or None,
             is_public=publicity_value(form.publicity.data), actor=current_user)
+        if form.notify_consent.data:
+            from app.notices import residents
+
+            residents.agree(township, matter, given_at=matter.channel, actor=current_user)
         db.session.commit()
         flash(_("已登记，编号 %(number)s。", number=matter.number), "success")
         return redirect(url_for(".detail", matter_id=matter.id))

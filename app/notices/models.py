@@ -128,3 +128,68 @@ class Notification(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ResidentConsent(TenantScoped, db.Model):
+    """A resident agreed, at intake, to be told about their own matter (告知同意).
+
+    One row per matter, whatever the channel: when and where they agreed, who recorded it, the
+    phone and e-mail to reach them, and the token of the link that stops the messages (no
+    sign-in). Stopping keeps the row (`stopped_at`), so the agreement's history stays. The
+    hall's reminder to bring missing documents is sent under the same agreement.
+    """
+
+    __tablename__ = "resident_consents"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["township_id", "matter_id"], ["matters.township_id", "matters.id"],
+                             ondelete="CASCADE"),
+        ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
+        UniqueConstraint("township_id", "matter_id", name="uq_resident_consents_matter"),
+        UniqueConstraint("township_id", "token", name="uq_resident_consents_token"),
+    )
+
+    matter_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    # The channel where they agreed (a Channel value: hall, proxy, online, phone ...).
+    given_at: Mapped[str] = mapped_column(String(12), nullable=False)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    token: Mapped[str] = mapped_column(String(43), nullable=False)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.stopped_at is None
+
+
+class ResidentMessage(TenantScoped, db.Model):
+    """One message to a resident about one public step of their matter, on one channel.
+
+    Unique per matter, step and channel: a step recorded twice, or a job run twice, sends once.
+    `recipient` is masked (never the full phone); `state` is pending, sent (the gateway
+    accepted it), failed (it refused; retried) or stopped (they unsubscribed before it left).
+    """
+
+    __tablename__ = "resident_messages"
+    __table_args__ = (
+        township_fk(),
+        ForeignKeyConstraint(["township_id", "matter_id"], ["matters.township_id", "matters.id"],
+                             ondelete="CASCADE"),
+        UniqueConstraint("township_id", "matter_id", "step", "channel",
+                         name="uq_resident_messages_step"),
+        Index("ix_resident_messages_township_matter", "township_id", "matter_id", "created_at"),
+    )
+
+    matter_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # received, referred, replied, closed, or revisit:<revisit id>; with the stage when reopened.
+    step: Mapped[str] = mapped_column(String(60), nullable=False)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)  # sms | email
+    recipient: Mapped[str] = mapped_column(String(120), nullable=False)  # masked
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    state: Mapped[str] = mapped_column(String(10), default="pending", nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    error: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

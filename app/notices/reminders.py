@@ -9,16 +9,16 @@ households not visited for too long) and every feature's `app/<feature>/reminder
 `sweep(township, today) -> int` (studio: representatives on duty tomorrow; assembly: dates to
 announce). `enqueue_sweeps()` (cron, 07:00 Asia/Shanghai) queues one sweep job per township.
 
-SMS gateway, the one interface: set MINQING_SMS_GATEWAY="package.module:function" where
-`function(phone: str, text: str) -> None` sends one message (raise to signal a failure). It is
-called only for users with a phone; the text is the notification's message, nothing else.
+SMS gateway, the one interface (app.notices.sms): MINQING_SMS_GATEWAY is an HTTP gateway's URL,
+"test", or "package.module:function" where `function(phone: str, text: str) -> None` sends one
+message (raise to signal a failure). It is called only for users with a phone; the text is the
+notification's message, nothing else.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import os
 import smtplib
 import uuid
 from datetime import date, timedelta
@@ -72,11 +72,13 @@ def _deliver(township, user_id, note: Notification) -> None:
             note.emailed_on = township_today(township)
         except Exception as exc:  # the in-app notice stands; mail is a courtesy
             log.warning("reminder e-mail failed: %s", type(exc).__name__)
-    gateway = current_app.config.get("SMS_GATEWAY") or os.environ.get("MINQING_SMS_GATEWAY")
+    from app.notices import sms
+
+    send = sms.gateway()
     phone = getattr(user, "phone", None)
-    if gateway and phone:
+    if send and phone:
         try:
-            sms_gateway(gateway)(phone, note.message)
+            send(phone, note.message)
         except Exception as exc:
             log.warning("reminder SMS failed: %s", type(exc).__name__)
 
@@ -93,8 +95,9 @@ def _(text: str) -> str:
 
 
 def sms_gateway(spec: str):
-    module, _sep, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
+    from app.notices import sms
+
+    return sms.resolve(spec)
 
 
 def send_email(to: str, subject: str, body: str) -> None:
@@ -214,7 +217,14 @@ def sweep_households(township, today: date) -> int:
     return sent
 
 
-CORE_SWEEPS = (sweep_matters, sweep_revisits, sweep_households)
+def sweep_resident_revisits(township, today: date) -> int:
+    """Residents who agreed to be told hear that their call-back is due (app.notices.residents)."""
+    from app.notices import residents
+
+    return residents.sweep(township, today)
+
+
+CORE_SWEEPS = (sweep_matters, sweep_revisits, sweep_households, sweep_resident_revisits)
 
 
 def feature_sweeps():

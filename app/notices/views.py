@@ -7,19 +7,21 @@ import re
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from app import jobs
-from app.access import has_role, staff
+from app.access import has_role, public, staff
 from app.accounts.models import Role
 from app.clock import township_month
-from app.extensions import db
+from app.extensions import db, limiter
 from app.households.models import Village
 from app.matters.models import Matter
 from app.notices import kinds
 from app.notices import operations as ops
 from app.notices.models import Document, JobRecord, Notification
 from app.notices.storage import storage
+from app.privacy import mask_phone
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 
 bp = TenantBlueprint("notices", __name__, url_prefix="/notices")
@@ -208,3 +210,87 @@ def _notification_badge():
             return None
 
     return {"notification_link": notification_link}
+
+
+# --- residents told about their own matter (app.notices.residents) ----------------------------
+
+class StopForm(FlaskForm):
+    """Confirming the stop link: only the CSRF token (works without JavaScript)."""
+
+
+@bp.route("/stop/<stop_token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+@public
+def stop(stop_token):
+    """The link in every message to a resident: no more messages about this matter, no sign-in.
+    The page shows the matter's number and the masked phone only."""
+    from app.notices import residents
+    from app.notices.models import ResidentConsent
+
+    township = current_township()
+    consent = db.session.scalar(scoped(ResidentConsent).where(ResidentConsent.token == stop_token))
+    if consent is None:
+        abort(404)
+    matter = db.session.scalar(scoped(Matter).where(Matter.id == consent.matter_id))
+    form = StopForm()
+    stopped = False
+    if consent.active and form.validate_on_submit():
+        stopped = residents.stop(township, consent)
+        db.session.commit()
+    return render_template("notices/stop.html", township=township, consent=consent,
+                           matter=matter, form=form if consent.active else None,
+                           stopped=stopped, phone=mask_phone(consent.phone),
+                           email=residents.mask_email(consent.email))
+
+
+@bp.route("/matters/<uuid:matter_id>/consent", methods=["POST"])
+@staff()
+def consent(matter_id):
+    """Staff record the resident's agreement later (they asked by phone), or stop the messages
+    at their request. Audited."""
+    from app.matters.views import _load
+    from app.notices import residents
+
+    township = current_township()
+    matter = _load(matter_id)
+    form = StopForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current = residents.consent_of(matter)
+    if request.form.get("action") == "stop":
+        if current is not None and residents.stop(township, current, actor=current_user):
+            flash(_("已停止告知该群众。"))
+    elif matter.contact_phone and (current is None or not current.active):
+        residents.agree(township, matter, given_at=current.given_at if current else matter.channel,
+                        actor=current_user)
+        flash(_("已记录群众同意接收办理进度告知。"))
+    db.session.commit()
+    return redirect(url_for("matters.detail", matter_id=matter.id) + "#told")
+
+
+@bp.app_template_global()
+def residents_told(matter) -> dict:
+    """For the matter's page: the resident's agreement and the messages sent to them."""
+    from app.matters.models import Channel
+    from app.notices import residents
+
+    consent = residents.consent_of(matter)
+    label = ""
+    if consent is not None:
+        try:
+            label = Channel(consent.given_at).label
+        except ValueError:
+            label = consent.given_at
+    from app.notices import sms
+
+    return {"consent": consent, "messages": residents.messages_of(matter), "channel_label": label,
+            "gateway": bool(sms.spec())}
+
+
+@bp.app_template_filter()
+def told_step(key: str) -> str:
+    """A message's step, for staff: 受理, 交办, 答复, 办结, 回访, 补交材料提醒."""
+    name = key.partition(":")[0].partition("@")[0]
+    labels = {"received": _("受理"), "referred": _("交办"), "replied": _("答复"),
+              "closed": _("办结"), "revisit": _("回访"), "materials": _("补交材料提醒")}
+    return labels.get(name, name)

@@ -145,7 +145,8 @@ def new_errand():
         try:
             errand = ops.open_errand(township, current_user, item=item, resident=resident,
                                      documents=documents, description=form.description.data or "",
-                                     is_public=publicity_value(form.publicity.data))
+                                     is_public=publicity_value(form.publicity.data),
+                                     notify_consent=form.notify_consent.data)
         except TransitionError as error:
             form.item_id.errors = [*form.item_id.errors, str(error)]
         else:

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.matters.forms import publicity_field
+from app.notices.forms import consent_field
 
 
 def wtforms_translations():
@@ -46,6 +47,7 @@ class ErrandForm(FlaskForm):
     # Chosen in the resident picker (app.households.picker): a radio of the search results.
     resident_id = StringField(_l("办事群众"), validators=[DataRequired(_l("请选择办事群众。"))])
     description = TextAreaField(_l("情况说明"), validators=[Optional(), Length(max=1000)])
+    notify_consent = consent_field()
     publicity = publicity_field()
     documents = FieldList(FormField(DocumentForm), min_entries=1, max_entries=MAX_DOCUMENTS)
 

@@ -57,8 +57,10 @@ CLOSE_GUARDS.append(_originals_guard)
 
 
 def open_errand(township, actor, *, item, resident, documents: list[DocumentIn],
-                description: str = "", is_public: bool | None = None) -> Errand:
+                description: str = "", is_public: bool | None = None,
+                notify_consent: bool = False) -> Errand:
     """Open an errand for `resident`: a proxy matter plus the documents taken from them.
+    `notify_consent`: the resident agreed to be told of its steps (app.notices.residents).
 
     Only proxiable service items are accepted; the documents start in the assistant's hands.
     """
@@ -72,6 +74,10 @@ def open_errand(township, actor, *, item, resident, documents: list[DocumentIn],
         township, channel="proxy", title=item.name, actor=actor, description=description,
         service_item=item, resident=resident, is_public=is_public,
     )
+    if notify_consent:
+        from app.notices import residents
+
+        residents.agree(township, matter, given_at="proxy", actor=actor)
     errand = Errand(township_id=township.id, matter_id=matter.id, assistant_id=actor.id)
     db.session.add(errand)
     db.session.flush()

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.matters.forms import publicity_field
 from app.matters.models import Rating
+from app.notices.forms import consent_field, own_consent_field
 from app.studio.models import HolidayRule, MemberKind, ReceptionChannel, RepLevel
 from app.validation import Phone
 
@@ -69,6 +70,7 @@ class ReceptionForm(FlaskForm):
     anonymous = BooleanField(_l("来访群众不愿留名"))
     visitor_name = StringField(_l("来访群众"), validators=[Optional(), Length(max=40)])
     visitor_phone = StringField(_l("联系电话"), validators=[Optional(), MOBILE])
+    notify_consent = consent_field()
     topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写接待主题。")),
                                                Length(max=120)])
     said = TextAreaField(_l("反映的情况"), validators=[Optional(), Length(max=2000)])
@@ -107,6 +109,7 @@ class ExampleForm(FlaskForm):
 class OnlineSuggestionForm(FlaskForm):
     name = StringField(_l("您的称呼（可不填）"), validators=[Optional(), Length(max=40)])
     phone = StringField(_l("手机号码（用于答复，可不填）"), validators=[Optional(), MOBILE])
+    notify_consent = own_consent_field()
     topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题。")), Length(max=120)])
     text = TextAreaField(_l("您的意见建议"), validators=[DataRequired(_l("请写下您的意见建议。")),
                                                        Length(max=2000)])

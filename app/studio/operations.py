@@ -289,8 +289,10 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
             suggestions: list[str], member: Representative | None = None,
             session: DutySession | None = None, visitor_name: str | None = None,
             visitor_phone: str | None = None, reply_workdays: int | None = None,
-            now=None, is_public: bool | None = None) -> Reception:
-    """Register a reception; each suggestion or request becomes a matter (channel studio)."""
+            now=None, is_public: bool | None = None,
+            notify_consent: bool = False) -> Reception:
+    """Register a reception; each suggestion or request becomes a matter (channel studio).
+    `notify_consent`: the visitor agreed to be told of each matter (app.notices.residents)."""
     suggestions = [s.strip() for s in suggestions if s and s.strip()]
     if not topic.strip():
         raise StudioError("请填写接待主题。")
@@ -318,6 +320,10 @@ def receive(township, studio: Studio, actor, *, channel: str, topic: str, said: 
             contact_phone=reception.visitor_phone, workdays=reply_workdays, now=now,
             is_public=is_public,
             extra={"studio": studio.name, "received_by": getattr(member, "name", None)})
+        if notify_consent:
+            from app.notices import residents
+
+            residents.agree(township, matter, given_at=Channel.STUDIO.value, actor=actor)
         if member is not None and member.user_id is not None:
             # The representative who received it answers for it until it is answered; with an
             # account, it is theirs in the ledger too (their list, their due-date reminders).

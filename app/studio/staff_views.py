@@ -359,7 +359,8 @@ def receive(studio_id):
                         visitor_name=None if form.anonymous.data else form.visitor_name.data,
                         visitor_phone=None if form.anonymous.data else form.visitor_phone.data,
                         reply_workdays=MODEL.settings_for(township).reply_workdays,
-                        is_public=publicity_value(form.publicity.data))
+                        is_public=publicity_value(form.publicity.data),
+                        notify_consent=form.notify_consent.data and not form.anonymous.data)
         except ops.StudioError as exc:
             db.session.rollback()
             form.suggestions.errors = [_(str(exc))]

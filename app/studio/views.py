@@ -56,7 +56,8 @@ def suggest(studio_id):
             township, studio, None, channel="online", topic=form.topic.data,
             suggestions=[form.text.data], visitor_name=form.name.data or None,
             visitor_phone=form.phone.data or None, is_public=form.publicity.data == "public",
-            reply_workdays=MODEL.settings_for(township).reply_workdays)
+            reply_workdays=MODEL.settings_for(township).reply_workdays,
+            notify_consent=form.notify_consent.data)
         db.session.commit()
         case = db.session.scalar(select(StudioCase).where(
             StudioCase.township_id == township.id, StudioCase.reception_id == reception.id))

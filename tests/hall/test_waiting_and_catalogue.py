@@ -12,12 +12,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app import jobs
 from app.accounts.models import Role
 from app.extensions import db
 from app.hall import operations as ops
 from app.hall import reminders
 from app.matters import operations as ledger
 from app.matters.models import Matter, MatterEvent
+from app.notices import residents
 from app.notices.models import Notification
 from app.tenancy import bind_township
 from app.townships.operations import set_service
@@ -78,7 +80,8 @@ def test_the_desk_asks_the_items_questions_and_keeps_them_on_the_matter(client, 
         assert matter.extra["answers"] == [
             {"key": "q1", "label": "家庭人口", "kind": "number", "value": "4"},
             {"key": "q2", "label": "致贫原因", "kind": "choice", "value": "因病"}]
-        assert matter.extra["notify_consent"] is True
+        consent = residents.consent_of(matter)  # one agreement, recorded where and when
+        assert consent.active and consent.given_at == "hall" and consent.phone == "13812345678"
         assert matter.extra["materials_missing"] == ["收入证明"]
     # The export carries the answers and what is still missing.
     login(client, t and _leader(town))
@@ -146,7 +149,11 @@ def test_the_resident_who_agreed_and_the_clerk_are_reminded_once(app, town, monk
         assert reminders.sweep(t, date(2026, 11, 5)) == 3  # the clerk twice, one resident
         assert reminders.sweep(t, date(2026, 11, 5)) == 0  # a sweep run twice sends once
         db.session.commit()
-        assert [("13812345678", SENT[0][1])] == SENT and "收入证明" in SENT[0][1]
+        jobs.run_pending()
+        bind_township(db.session, t.id)
+        reminded = [text for _phone, text in SENT if "收入证明" in text]
+        assert [p for p, _text in SENT] == ["13812345678", "13812345678"]  # received, reminder
+        assert len(reminded) == 1 and "/notices/stop/" in reminded[0]
         notes = db.session.scalars(select(Notification).where(
             Notification.user_id == clerk.id)).all()
         assert len(notes) == 2 and all("仍缺材料" in n.message for n in notes)
