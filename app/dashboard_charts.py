@@ -128,3 +128,59 @@ def age_condition(value: str, today: date):
 
 __all__ = ["trends", "ranking", "cadre_rows", "overdue_by_age", "age_condition", "last_months",
            "FIGURES"]
+
+
+# ---------------------------------------------------------------- the county's dashboard
+
+COUNTY_FIGURES = (("resolution_rate", "问题解决率"), ("satisfaction_rate", "群众满意率"),
+                  ("visit_rate", "入户走访率"), ("on_time_rate", "按时办结率"))
+
+
+def county_total(rows) -> object:
+    """The county's own Row: the sum of its townships' counts (app.counties.figures.Row)."""
+    from dataclasses import fields
+
+    from app.counties.figures import Row
+
+    total = Row(key=None)
+    for row in rows:
+        for f in fields(Row):
+            if f.type in (int, "int"):
+                setattr(total, f.name, getattr(total, f.name) + getattr(row, f.name))
+    return total
+
+
+def county_trends(township_ids, day: date, today: date) -> list[dict]:
+    """The county's figures by month (last 12) and quarter (last 4), from cached_figures, the
+    function of the comparison table, summed over the townships."""
+    from app.counties.figures import cached_figures
+
+    points = {
+        "month": [(f"{m[0].month}月", county_total(
+            cached_figures(township_ids, *m, today).values())) for m in last_months(day)],
+        "quarter": [(f"{q[0].year % 100}Q{(q[0].month - 1) // 3 + 1}", county_total(
+            cached_figures(township_ids, *q, today).values())) for q in last_quarters(day)]}
+    names = [_(label) for _a, label in COUNTY_FIGURES]
+    out = []
+    for key, title in (("month", _("按月")), ("quarter", _("按季度"))):
+        labels = [label for label, _r in points[key]]
+        series = [(n, [_pc(getattr(r, attr)) for _l, r in points[key]])
+                  for n, (attr, _label) in zip(names, COUNTY_FIGURES)]
+        out.append(dict(key=key, title=title, rows=points[key], legend=charts.legend(names),
+                        chart=charts.trend(f"{title}：{'、'.join(names)}", labels, series)))
+    return out
+
+
+def county_rankings(rows, names, link, limit: int = 30) -> list[dict]:
+    """Bars of the shown rows (townships, villages or cadres) by resolution and satisfaction;
+    each bar links to the matters it counts (`link(row, figure)`)."""
+    out = []
+    for attr, label, figure in (("resolution_rate", "问题解决率", "resolved"),
+                                ("satisfaction_rate", "群众满意率", "received")):
+        items = sorted(rows[:limit], key=lambda r: (_pc(getattr(r, attr)) is None,
+                                                    -(_pc(getattr(r, attr)) or 0)))
+        bars = [(names.get(r.key, ""), _pc(getattr(r, attr)), link(r, figure),
+                 _text(getattr(r, attr))) for r in items]
+        if bars:
+            out.append(dict(title=_(label), chart=charts.bars(_(label), bars, label_w=110)))
+    return out
