@@ -184,3 +184,19 @@ def county_rankings(rows, names, link, limit: int = 30) -> list[dict]:
         if bars:
             out.append(dict(title=_(label), chart=charts.bars(_(label), bars, label_w=110)))
     return out
+
+
+# ---------------------------------------------------------------- the bulletin's PDF
+
+def bulletin_charts(township, last_day: date, villages) -> dict:
+    """The weekly bulletin's and monthly assessment's pictures: the township's figures by month
+    and quarter up to the period (as on the dashboard) and the villages' satisfaction of the
+    period in bars, from the bulletin's own lines (app.cadres.reports.Line), the table's numbers."""
+    items = sorted(villages, key=lambda line: (line.satisfaction is None,
+                                               -(line.satisfaction or 0)))
+    bars = [(line.name, None if line.satisfaction is None else 100 * line.satisfaction, None,
+             "—" if line.satisfaction is None else
+             f"{100 * line.satisfaction:.0f}% ({line.satisfied}/{line.ratings})")
+            for line in items]
+    return dict(trends=trends(township, last_day),
+                village_bars=charts.bars(_("各村满意率"), bars, label_w=90) if bars else None)
