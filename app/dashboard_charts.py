@@ -56,7 +56,8 @@ def last_quarters(day: date, count: int = 4) -> list[tuple[date, date]]:
 def trends(township, day: date) -> list[dict]:
     """Each figure of the township by month (last 12) and by quarter (last 4), as two charts
     (the three rates; the three working figures) for each, with the rows for a table."""
-    months = [(f"{m[0].month}月", total) for m, total, _v in rates_by_village_by_month(township.id, day)]
+    months = [(f"{m[0].month}月", total)
+              for m, total, _v in rates_by_village_by_month(township.id, day)]
     quarters = [(f"{q[0].year % 100}Q{(q[0].month - 1) // 3 + 1}",
                  cached_rates_by_village(township.id, *q)[0]) for q in last_quarters(day)]
     out = []
@@ -66,7 +67,7 @@ def trends(township, day: date) -> list[dict]:
         for part in (FIGURES[:3], FIGURES[3:]):
             names = [_(label) for _a, label in part]
             series = [(n, [_pc(getattr(r, attr)) for _l, r in points])
-                      for n, (attr, _label) in zip(names, part)]
+                      for n, (attr, _label) in zip(names, part, strict=False)]
             groups.append(dict(chart=charts.trend(f"{title}：{'、'.join(names)}", labels, series),
                                legend=charts.legend(names)))
         out.append(dict(key=key, title=title, groups=groups, rows=points))
@@ -126,8 +127,6 @@ def age_condition(value: str, today: date):
     return []
 
 
-__all__ = ["trends", "ranking", "cadre_rows", "overdue_by_age", "age_condition", "last_months",
-           "FIGURES"]
 
 
 # ---------------------------------------------------------------- the county's dashboard
@@ -165,7 +164,7 @@ def county_trends(township_ids, day: date, today: date) -> list[dict]:
     for key, title in (("month", _("按月")), ("quarter", _("按季度"))):
         labels = [label for label, _r in points[key]]
         series = [(n, [_pc(getattr(r, attr)) for _l, r in points[key]])
-                  for n, (attr, _label) in zip(names, COUNTY_FIGURES)]
+                  for n, (attr, _label) in zip(names, COUNTY_FIGURES, strict=False)]
         out.append(dict(key=key, title=title, rows=points[key], legend=charts.legend(names),
                         chart=charts.trend(f"{title}：{'、'.join(names)}", labels, series)))
     return out

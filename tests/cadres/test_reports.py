@@ -148,7 +148,7 @@ def test_the_bulletin_pdf_draws_the_dashboards_charts(app, monkeypatch):
     """The monthly assessment carries the villages' satisfaction in bars (the table's numbers)
     and the township's figures by month and quarter; the SVG's text is in the PDF."""
     import io
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import time_machine
     from pypdf import PdfReader
@@ -156,7 +156,7 @@ def test_the_bulletin_pdf_draws_the_dashboards_charts(app, monkeypatch):
     from app.matters import operations as ledger
     from app.notices.pdf import render_pdf
 
-    with app.app_context(), time_machine.travel(datetime(2026, 11, 20, 4, tzinfo=timezone.utc),
+    with app.app_context(), time_machine.travel(datetime(2026, 11, 20, 4, tzinfo=UTC),
                                                 tick=False):
         t = factories.township("bulletincharts")
         bind_township(db.session, t.id)

@@ -4,7 +4,7 @@ rows they count, overdue matters by age; the pictures' numbers are the table's."
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -18,7 +18,7 @@ from app.tenancy import bind_township
 from tests import factories
 from tests.conftest import login
 
-NOW = datetime(2026, 6, 15, 4, 0, tzinfo=timezone.utc)  # noon in Beijing
+NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # noon in Beijing
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def town(app):
         for month, village, answered in ((3, east, True), (6, east, True), (6, west, False),
                                          (6, west, False)):
             m = factories.matter(t, title=f"{month}月", village=village, actor=leader,
-                                 now=datetime(2026, month, 2, 2, 0, tzinfo=timezone.utc))
+                                 now=datetime(2026, month, 2, 2, 0, tzinfo=UTC))
             m.assignee_id = leader.id
             if answered:
                 ops.reply(m, leader, public_text="已处理。")
