@@ -112,13 +112,15 @@ def board_charts(township, villages, rates) -> dict:
         series = [(names[0], [pc(r.visit_rate) for r in months]),
                   (names[1], [pc(r.resolution_rate) for r in months]),
                   (names[2], [pc(r.satisfaction_rate) for r in months])]
-        trends.append(dict(name=name, rows=list(zip(labels, months)), chart=charts.trend(
-            _("%(name)s近12个月三率", name=name), labels, series)))
+        trends.append(dict(name=name, rows=list(zip(labels, months, strict=True)),
+                           chart=charts.trend(_("%(name)s近12个月三率", name=name), labels,
+                                              series)))
     compare = []
     village_rates = rates[1:]
-    for attr, label in zip(("visit_rate", "resolution_rate", "satisfaction_rate"), names):
+    rate_attrs = ("visit_rate", "resolution_rate", "satisfaction_rate")
+    for attr, label in zip(rate_attrs, names, strict=True):
         items = []
-        for v, (vname, r) in zip(villages, village_rates):
+        for v, (vname, r) in zip(villages, village_rates, strict=True):
             f = getattr(r, attr)
             items.append((vname, pc(f), url_for("board.index", village=v.id),
                           "—" if f is None or f.percent is None else f"{f.percent:.1f}%"))

@@ -5,7 +5,7 @@ whole page light and with no outside request."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -18,7 +18,7 @@ from app.tenancy import bind_township
 from tests import factories
 
 # 15 June 2026, noon in Beijing.
-NOW = datetime(2026, 6, 15, 4, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def town(app):
             for i in range(count):
                 m = factories.matter(t, title=f"{month}月第{i}件", category="suggestion",
                                      village=villages[i % 3], is_public=True, actor=leader,
-                                     now=datetime(2026, month, 3, 2, 0, tzinfo=timezone.utc))
+                                     now=datetime(2026, month, 3, 2, 0, tzinfo=UTC))
                 if i < answered:
                     ops.reply(m, leader, public_text="已处理。")
         db.session.commit()
@@ -67,7 +67,7 @@ def test_chart_numbers_are_the_table_numbers(app, town):
         history = rates_by_village_by_month(t.id, NOW.date())
         months = last_months(NOW.date())
         # Each month of the chart is the month's figure from the function the tables use.
-        for (month, total, by_village), period in zip(history, months):
+        for (month, total, _by_village), period in zip(history, months, strict=False):
             assert month == period
             assert total == cached_rates_by_village(t.id, *period)[0]
     resolution = [r.resolution_rate.percent for _m, r, _v in history]
