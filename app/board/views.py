@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,14 @@ from app.matters import operations as ops
 from app.matters.forms import OnlineForm, ResidentRatingForm, TrackForm
 from app.matters.models import Evaluation, Matter, MatterEvent, State
 from app.matters.publication import on_board
-from app.matters.rates import cached_rates_by_village, month_period, utc_bounds
+from app.matters.rates import (
+    cached_rates_by_village,
+    last_months,
+    month_period,
+    rates_by_village_by_month,
+    utc_bounds,
+    year_to_date,
+)
 from app.tenancy import TenantBlueprint, current_township, scoped
 
 bp = TenantBlueprint("board", __name__)
@@ -49,7 +56,7 @@ def index():
     """
     township = current_township()
     month = _month_arg()
-    period = month or month_period(ops.local_today(township))
+    period = board_period(township, month)
     key = (township.id, str(get_locale()), period,
            tuple(sorted((k, v) for k, v in request.args.items() if k in BOARD_ARGS)))
     html = board_cache.get(township.id, key)
@@ -59,7 +66,67 @@ def index():
     return render_template("board/index.html", township=township, board_html=Markup(html))
 
 
-BOARD_ARGS = ("village", "category", "month", "page")
+BOARD_ARGS = ("village", "category", "month", "page", "period")
+PERIOD_CHOICES = (("ytd", _l("本年以来")), ("12m", _l("近12个月")))
+
+
+def board_period(township, month) -> tuple[date, date]:
+    """The rates' period: the month asked for, else the last 12 months (?period=12m), else this
+    year to date — a period long enough to mean something (a month just begun shows nothing)."""
+    if month:
+        return month
+    today = ops.local_today(township)
+    if request.args.get("period") == "12m":
+        return last_months(today)[0][0], today + timedelta(days=1)
+    return year_to_date(today)
+
+
+def period_name(period, month) -> str:
+    start, end = period
+    last = end - timedelta(days=1)
+    if month:
+        return _("%(y)d年%(m)d月", y=start.year, m=start.month)
+    if request.args.get("period") == "12m":
+        return _("近12个月（%(y1)d年%(m1)d月至%(y2)d年%(m2)d月%(d2)d日）", y1=start.year,
+                 m1=start.month, y2=last.year, m2=last.month, d2=last.day)
+    return _("本年以来（%(y)d年1月1日至%(m)d月%(d)d日）", y=start.year, m=last.month, d=last.day)
+
+
+def board_charts(township, villages, rates) -> dict:
+    """The board's pictures: each rate over the last 12 months for the township and each
+    village (with the numbers as a table), and the villages compared in bars."""
+    from app import charts
+
+    names = [str(_("入户走访率")), str(_("问题解决率")), str(_("群众满意率"))]
+    history = rates_by_village_by_month(township.id, ops.local_today(township))
+    labels = [_("%(m)d月", m=m[0].month) for m, _t, _v in history]
+    empty = rates_by_village_empty()
+    scopes = [(str(_("全镇")), [t for _m, t, _v in history])] + [
+        (v.name, [by.get(v.id, empty) for _m, _t, by in history]) for v in villages]
+
+    def pc(f):
+        return None if f is None else f.percent
+
+    trends = []
+    for name, months in scopes:
+        series = [(names[0], [pc(r.visit_rate) for r in months]),
+                  (names[1], [pc(r.resolution_rate) for r in months]),
+                  (names[2], [pc(r.satisfaction_rate) for r in months])]
+        trends.append(dict(name=name, rows=list(zip(labels, months, strict=True)),
+                           chart=charts.trend(_("%(name)s近12个月三率", name=name), labels,
+                                              series)))
+    compare = []
+    village_rates = rates[1:]
+    rate_attrs = ("visit_rate", "resolution_rate", "satisfaction_rate")
+    for attr, label in zip(rate_attrs, names, strict=True):
+        items = []
+        for v, (vname, r) in zip(villages, village_rates, strict=True):
+            f = getattr(r, attr)
+            items.append((vname, pc(f), url_for("board.index", village=v.id),
+                          "—" if f is None or f.percent is None else f"{f.percent:.1f}%"))
+        compare.append((label, charts.bars(_("各村%(rate)s", rate=label), items)))
+    return dict(trends=trends, compare=compare, legend=charts.legend(names),
+                chart_month_labels=labels)
 
 
 def _board_context(township, month, period) -> dict:
@@ -89,7 +156,9 @@ def _board_context(township, month, period) -> dict:
     return dict(township=township, page=page, ratings=ratings, villages=villages,
                 village_names={v.id: v.name for v in villages},
                 categories=FindingKind.choices() + [("service", _("服务事项"))],
-                rates=rates, period=period, filters=filters, args=request.args)
+                rates=rates, period=period, filters=filters, args=request.args,
+                period_name=period_name(period, month), period_choices=PERIOD_CHOICES,
+                **board_charts(township, villages, rates))
 
 
 class LightPage:

@@ -786,9 +786,13 @@ def bulletin_context(township, subject_id, progress=None) -> dict:
     day = date.fromisoformat(day_text)
     period = reports.Period.month_of(day) if kind == "month" else reports.Period.week_of(day)
     today = local_today(township)
+    from app.dashboard_charts import FIGURES, bulletin_charts
+
+    villages = reports.village_bulletin(township, period, today)
     return {"kind": kind, "period": period,
             "cadres": reports.cadre_bulletin(township, period, today),
-            "villages": reports.village_bulletin(township, period, today),
+            "villages": villages, "figures": FIGURES,
+            "charts": bulletin_charts(township, period.end, villages),
             "source": {"kind": kind, "period": period.label}}
 
 

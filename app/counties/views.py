@@ -553,7 +553,22 @@ def dashboard():
     names = _names(county, by, rows)
     departments = figures.department_figures(county.id, ids, start, end, _today())
     department_names = {d.id: d.name for d in county.departments}
+    from app import dashboard_charts as dc
+
+    def link(row, figure):
+        args = {"period": kind, "on": day.isoformat()}
+        if by == "township":
+            args["township"] = row.key
+        elif by == "village":
+            args.update(township=row.key[0], village=row.key[1])
+        else:
+            args["cadre"] = row.key
+        return url_for("counties.county.dashboard_rows", figure=figure, **args)
+
+    charts = dict(trends=dc.county_trends(ids, day, _today()),
+                  rankings=dc.county_rankings(rows, names, link))
     return render_template("counties/dashboard.html", county=county, rows=rows, names=names,
+                           **charts,
                            by=by, kind=kind, day=day, start=start, end=end,
                            periods=PERIOD_LABELS, departments=departments,
                            department_names=department_names, pager=pager,

@@ -365,3 +365,31 @@ def cached_rates_by_village(township_id, start: date, end: date,
         _CACHE.clear()
     _CACHE[key] = (now, value)
     return value
+
+
+# ---------------------------------------------------------------- periods by month, for charts
+
+def year_to_date(day: date) -> tuple[date, date]:
+    """From 1 January of the day's year to the end of the day: "本年以来"."""
+    return date(day.year, 1, 1), day + timedelta(days=1)
+
+
+def last_months(day: date, count: int = 12) -> list[tuple[date, date]]:
+    """The `count` calendar months up to and including the day's month, oldest first."""
+    start = day.replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append(month_period(start))
+        start = (start - timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+def rates_by_village_by_month(township_id: uuid.UUID, day: date, count: int = 12,
+                              by: str = "village") -> list[tuple[tuple[date, date], Rates, dict]]:
+    """(month, township's Rates, {village id: Rates}) for each of the last `count` months.
+
+    Each month is cached_rates_by_village of that month: the figures a chart draws are the
+    figures the month's table shows, from the same function, so the two never disagree.
+    """
+    return [(month, *cached_rates_by_village(township_id, *month, by=by))
+            for month in last_months(day, count)]

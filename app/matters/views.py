@@ -103,6 +103,10 @@ def _filtered(args):
     if args.get("due") == "overdue":
         query = query.where(Matter.state.in_([s.value for s in OPEN_STATES]),
                             Matter.due_on < today)
+        if args.get("age"):  # the dashboard's overdue matters by age (app.dashboard_charts)
+            from app.dashboard_charts import age_condition
+
+            query = query.where(*age_condition(args["age"], today))
     elif args.get("due") == "soon":
         # Deadlines are in working days, so is "soon": due within the next three working days.
         soon = _calendar().add_workdays(today, 3)
@@ -464,9 +468,23 @@ def dashboard():
     from app.matters.spotchecks import mismatches
 
     flags = sum(mismatches(township.id, start, end).values())
+    from app import dashboard_charts as dc
+
+    base = {"month": month} if month else {}
+
+    def link(filters):
+        return url_for("matters.index", **base, **filters)
+
+    cadres = dc.cadre_rows(township, start, end, people)
+    rankings = [dc.ranking(_("各村%(f)s", f=_("问题解决率")), rows[1:], "resolution_rate", link),
+                dc.ranking(_("各村%(f)s", f=_("群众满意率")), rows[1:], "satisfaction_rate", link),
+                dc.ranking(_("各中心%(f)s", f=_("按时办结率")), centre_rows, "on_time_rate", link),
+                dc.ranking(_("干部%(f)s", f=_("问题解决率")), cadres, "resolution_rate", link)]
     return render_template("matters/dashboard.html", township=township, rows=rows, flags=flags,
                            centre_rows=centre_rows, start=start, end=end - timedelta(days=1),
-                           period=period, day=day, overdue=overdue, month=month)
+                           period=period, day=day, overdue=overdue, month=month,
+                           trends=dc.trends(township, day), rankings=rankings, figures=dc.FIGURES,
+                           overdue_ages=dc.overdue_by_age(township, _today()))
 
 
 # ---------------------------------------------------------------- channel rules

@@ -231,7 +231,74 @@ register("board_poster", template="board_poster.html", build_context=poster_cont
 register("board_posters_month", template="board_poster.html",
          build_context=posters_month_context, permission=ANY_STAFF.allows,
          label=_l("全镇公开栏月度海报"))
+def rates_poster_context(township, subject_id, progress=None) -> dict:
+    """subject_id: '<village_id or all>:<YYYY-MM>:<A3|A4>'. The 公开栏 poster of the three rates:
+    the month's figures with their counts, the last 12 months drawn (app.charts, the board's
+    numbers), a few answered matters as the board shows them, the contact cadres and a QR code
+    to the board."""
+    from app import charts
+    from app.accounts.models import User
+    from app.matters.rates import compute_rates, rates_by_village_by_month
+
+    scope, _, rest = str(subject_id).partition(":")
+    month, _, size = rest.partition(":")
+    village = None
+    if scope != "all":
+        village = get_scoped(Village, uuid.UUID(scope), township.id)
+        if village is None:
+            raise LookupError("village not found")
+    start, end = month_bounds(month)
+    vid = village.id if village else None
+    rates = compute_rates(township.id, start, end, village_id=vid)
+    if progress:
+        progress(1, 4, "")
+    history = rates_by_village_by_month(township.id, end - timedelta(days=1))
+    months = [t if village is None else by.get(village.id) for _m, t, by in history]
+
+    def pc(r, attr):
+        f = getattr(r, attr) if r is not None else None
+        return None if f is None else f.percent
+
+    names = [str(_l("入户走访率")), str(_l("问题解决率")), str(_l("群众满意率"))]
+    attrs = ("visit_rate", "resolution_rate", "satisfaction_rate")
+    labels = [f"{m[0].month}月" for m, _t, _v in history]
+    chart = charts.trend(f"{village.name if village else township.name} 近12个月三率", labels,
+                         [(n, [pc(r, a) for r in months]) for n, a in
+                          zip(names, attrs, strict=True)], width=520, height=170)
+    if progress:
+        progress(2, 4, "")
+    # The latest public matters with a public reply, as the board shows them.
+    query = select(Matter).where(Matter.township_id == township.id, on_board())
+    if vid:
+        query = query.where(Matter.village_id == vid)
+    answered = []
+    for m in db.session.scalars(query.order_by(Matter.received_at.desc()).limit(40)):
+        reply = m.public_reply
+        if reply is not None and len(answered) < 5:
+            answered.append({"matter": m, "reply": reply.board_text})
+    households = select(Household.contact_cadre_id).where(
+        Household.township_id == township.id, Household.active.is_(True),
+        Household.contact_cadre_id.is_not(None))
+    if vid:
+        households = households.where(Household.village_id == vid)
+    cadre_ids = set(db.session.scalars(households.distinct()))
+    cadres = list(db.session.scalars(select(User).where(User.id.in_(cadre_ids))
+                                     .order_by(User.name).limit(12))) if cadre_ids else []
+    if progress:
+        progress(3, 4, "")
+    board_url = (url_for("board.index", slug=township.slug, village=vid, _external=True) if vid
+                 else url_for("board.index", slug=township.slug, _external=True))
+    return {"village": village, "month": month, "size": "A4" if size == "A4" else "A3",
+            "rates": rates, "chart": chart, "legend": charts.legend(names),
+            "rows": list(zip(labels, months, strict=True)), "answered": answered,
+            "cadres": cadres, "board_url": board_url, "board_qr": qr_data_uri(board_url),
+            "source": {"village": village.name if village else None, "month": month,
+                       "received": rates.received}}
+
+
 register("rates_report", template="rates_report.html", build_context=rates_context,
          permission=LEADERS.allows, label=_l("三率月报"))
+register("rates_poster", template="rates_poster.html", build_context=rates_poster_context,
+         permission=ANY_STAFF.allows, label=_l("公开栏三率海报"))
 register("contact_cards", template="contact_cards.html", build_context=contact_cards_context,
          permission=ANY_STAFF.allows, label=_l("联系卡"))

@@ -52,7 +52,7 @@ def qr_data_uri(url: str, scale: int = 4) -> str:
 # Documents posted on notice boards or handed to anyone: numbers in their text are masked as on
 # public pages (app.privacy.mask_for_public). Letters to one resident or one cadre are not.
 PUBLIC_DOCUMENTS = frozenset({
-    "board_poster.html", "rates_report.html", "assembly_announcement.html",
+    "board_poster.html", "rates_poster.html", "rates_report.html", "assembly_announcement.html",
     "assembly_results.html", "studio_rota.html", "hall_guide.html",
 })
 

@@ -70,7 +70,7 @@ def _subject_from_form(kind: str, form) -> tuple[str | None, dict[str, str]]:
             return None, errors
         return str(matter.id), errors
     month = (form.get("month") or "").strip()
-    if kind in ("board_poster", "board_posters_month", "rates_report") \
+    if kind in ("board_poster", "board_posters_month", "rates_report", "rates_poster") \
             and not MONTH.match(month):
         errors["month"] = _("请按“2026-11”的格式填写月份。")
     if kind in ("board_poster", "contact_cards"):
@@ -81,6 +81,11 @@ def _subject_from_form(kind: str, form) -> tuple[str | None, dict[str, str]]:
             if not errors:
                 return (f"{village.id}:{month}" if kind == "board_poster" else str(village.id),
                         errors)
+    if kind == "rates_poster" and not errors:
+        # No village: the township's poster.
+        scope = str(get_or_404(Village, form["village_id"]).id) if form.get("village_id") \
+            else "all"
+        return f"{scope}:{month}:{'A4' if form.get('size') == 'A4' else 'A3'}", errors
     if kind in ("rates_report", "board_posters_month") and not errors:
         return month, errors
     return None, errors

@@ -142,3 +142,37 @@ def test_the_bulletin_pdf_is_a_document_made_by_a_job(app, client, monkeypatch):
     assert download.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.data)).pages)
     assert "张卫东" in text
+
+
+def test_the_bulletin_pdf_draws_the_dashboards_charts(app, monkeypatch):
+    """The monthly assessment carries the villages' satisfaction in bars (the table's numbers)
+    and the township's figures by month and quarter; the SVG's text is in the PDF."""
+    import io
+    from datetime import datetime
+
+    import time_machine
+    from pypdf import PdfReader
+
+    from app.matters import operations as ledger
+    from app.notices.pdf import render_pdf
+
+    with app.app_context(), time_machine.travel(datetime(2026, 11, 20, 4, tzinfo=UTC),
+                                                tick=False):
+        t = factories.township("bulletincharts")
+        bind_township(db.session, t.id)
+        leader = factories.user(t, Role.LEADER, name="刘书记")
+        east, _west = factories.village(t, "东村"), factories.village(t, "西村")
+        m = factories.matter(t, actor=leader, village=east, title="路灯")
+        ledger.reply(m, leader, public_text="已修好", township=t)
+        ledger.evaluate(m, rating="very_satisfied", source="resident_link")
+        db.session.commit()
+        from app.cadres.views import bulletin_context
+
+        context = bulletin_context(t, "month:2026-11-18")
+        bars = str(context["charts"]["village_bars"])
+        assert "东村" in bars and "100% (1/1)" in bars and "<script" not in bars
+        assert [line.satisfaction for line in context["villages"]
+                if line.name == "东村"] == [1.0]
+        pdf = render_pdf("cadre_bulletin.html", township=t, **context)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "各村满意率" in text and "100% (1/1)" in text and "按季度" in text

@@ -140,3 +140,28 @@ def test_coverage_report_and_its_excel(app, world, client):
     assert ("南村", 0) in uncovered and ("南村", 2) in uncovered
     with app.app_context():
         db.session.execute(select(1))
+
+
+def test_the_dashboard_draws_ranking_bars_and_trends_from_the_table_numbers(app, world, client):
+    import re
+
+    towns = _build(app, world)
+    login(client, world.a.objects.county_users[CountyRole.COUNTY_LEADER])
+    slug = world.a.objects.county.slug
+    html = client.get(f"/c/{slug}/dashboard?period=month&on=2026-11-15").get_data(True)
+    c_id, d_id = towns["c"][0], towns["d"][0]
+    # Ranked by resolution: C (2/2) above D (0/2); each bar opens the matters it counts.
+    bars = html.split("<figcaption>问题解决率</figcaption>", 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in bars and "<script" not in bars
+    c_link = (f'<a href="/c/{slug}/dashboard/rows?figure=resolved&amp;period=month&amp;'
+              f'on=2026-11-15&amp;township={c_id}">')
+    assert c_link in bars and bars.index(c_link) < bars.index(f"township={d_id}")
+    assert "100.0% (2/2)" in bars and "0.0% (0/2)" in bars
+    # The November point of the county's trend is the sum of the table's townships.
+    with app.app_context():
+        ids = db.session.get(County, world.a.objects.county.id).township_ids()
+        rows = figures.figures(ids, *NOV, TODAY).values()
+        resolved, received = sum(r.resolved for r in rows), sum(r.received for r in rows)
+    monthly = html.split("按月", 2)[2].split("</table>", 1)[0]
+    cell = re.search(r"<tr><td>11月</td><td>([^<]*)</td>", monthly).group(1)
+    assert cell == f"{100 * resolved / received:.1f}"

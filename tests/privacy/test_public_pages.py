@@ -193,6 +193,37 @@ def test_the_notice_board_poster_pdf_is_masked(app, numbered):
     assert not _leaks(text)
 
 
+def test_the_rates_poster_pdf_is_masked(app, numbered):
+    """The 公开栏 poster of the three rates, for the village and the whole township: its
+    answered matters are the board's words, numbers masked."""
+    from app.clock import local_date
+    from app.notices.documents import rates_poster_context
+    from app.notices.pdf import render_pdf
+    from app.townships.models import Township
+
+    town = numbered.a
+    pdfs = []
+    with app.test_request_context():
+        bind_township(db.session, town.township.id)
+        township = db.session.get(Township, town.township.id)
+        matter = db.session.get(Matter, (township.id, town.objects.matter.id))
+        month = local_date(matter.received_at, township).strftime("%Y-%m")
+        for scope in (str(town.objects.village.id), "all"):
+            context = rates_poster_context(township, f"{scope}:{month}:A4")
+            pdfs.append(render_pdf("rates_poster.html", township=township, **context))
+        bind_township(db.session, None)
+    for pdf in pdfs:
+        class Response:
+            mimetype = "application/pdf"
+
+            def get_data(self, pdf=pdf):
+                return pdf
+
+        text = _text_of(Response())
+        assert "东街路灯坏了" in text and "已修好东街路灯" in text
+        assert not _leaks(text)
+
+
 def test_staff_pages_still_show_what_was_written(app, numbered, client):
     """Masking is for public output: the matter's own page shows staff the text as written."""
     from app.accounts.models import Role
