@@ -144,14 +144,16 @@ def _zones(township_ids) -> dict[str, list[uuid.UUID]]:
 
 
 GROUPS = {
-    "township": dict(commitment=(Commitment.township_id,), matter=(Matter.township_id,), household=(Household.township_id,),
+    "township": dict(commitment=(Commitment.township_id,), matter=(Matter.township_id,),
+                     household=(Household.township_id,),
                      visit=(Visit.township_id,), evaluation=(Evaluation.township_id,),
                      spot=(SpotCheckItem.township_id,)),
     "village": dict(commitment=None, matter=(Matter.township_id, Matter.village_id),
                     household=(Household.township_id, Household.village_id),
                     visit=(Household.township_id, Household.village_id),
                     evaluation=(Matter.township_id, Matter.village_id), spot=None),
-    "cadre": dict(commitment=(Commitment.cadre_id,), matter=(Matter.assignee_id,), household=(Household.contact_cadre_id,),
+    "cadre": dict(commitment=(Commitment.cadre_id,), matter=(Matter.assignee_id,),
+                  household=(Household.contact_cadre_id,),
                   visit=(Visit.visitor_id,), evaluation=(Evaluation.staff_id,),
                   spot=(SpotCheckItem.responsible_id,)),
 }
