@@ -30,7 +30,7 @@ CADRES = int(os.environ.get("BENCH_CADRES", 10_180))
 MATTERS = int(os.environ.get("BENCH_MATTERS", 35_000))
 VISITS = int(os.environ.get("BENCH_VISITS", 200_000))
 VILLAGES_PER_TOWNSHIP = 30
-RUNS = int(os.environ.get("BENCH_RUNS", 15))
+RUNS = int(os.environ.get("BENCH_RUNS", 3))
 CHUNK = 20_000
 
 
@@ -206,20 +206,23 @@ def main():
     client = app.test_client()
     login(client, leader_id)
     day = today.isoformat()
-    pages = {
-        "county dashboard, townships, half-year":
-            f"/c/{slug}/dashboard?period=half&on={day}",
-        "county dashboard, townships, month": f"/c/{slug}/dashboard?period=month&on={day}",
-        "county dashboard, villages, half-year":
-            f"/c/{slug}/dashboard?period=half&by=village&on={day}",
-        "county dashboard, cadres, half-year":
-            f"/c/{slug}/dashboard?period=half&by=cadre&on={day}",
-        "a figure's rows (overdue, half-year)":
-            f"/c/{slug}/dashboard/rows?figure=overdue&period=half&on={day}",
-        "coverage report": f"/c/{slug}/coverage",
-    }
-    # First opening: the figures are computed from the rows (then kept, app.counties.figures).
+    pages = {}
+    for kind in ("month", "quarter", "half", "year"):
+        for by in ("township", "village", "cadre"):
+            pages[f"dashboard, {by}s, {kind}"] = \
+                f"/c/{slug}/dashboard?period={kind}&by={by}&on={day}"
+    pages["a figure's rows (overdue, half)"] = \
+        f"/c/{slug}/dashboard/rows?figure=overdue&period=half&on={day}"
+    pages["coverage report"] = f"/c/{slug}/coverage"
+    from app.counties import figures
+
+    # First opening (a cold figure cache), then warm database buffers with the per-process
+    # figure cache switched off (every request runs the queries), then the cached figure.
     first = {name: first_ms(client, url) for name, url in pages.items()}
+    kept = figures.CACHE_SECONDS
+    figures.CACHE_SECONDS = 0
+    uncached = {name: median_ms(client, url) for name, url in pages.items()}
+    figures.CACHE_SECONDS = kept
     results = {name: median_ms(client, url) for name, url in pages.items()}
 
     # The baseline: a bare Flask page running one indexed count of the county's half-year
@@ -243,12 +246,13 @@ def main():
 
     baseline = median_ms(bare.test_client(), "/")
     print(f"baseline: one indexed count of the county's matters  {baseline:7.1f} ms")
-    print(f"{'page':42s} {'first':>9s} {'warm':>9s}   warm/baseline")
+    print(f"{'page':34s} {'first':>9s} {'uncached':>9s} {'cached':>9s}   uncached/baseline")
     for name, ms in results.items():
-        print(f"{name:42s} {first[name]:7.1f} ms {ms:7.1f} ms   {ms / baseline:6.1f}")
-    target = results["county dashboard, townships, half-year"]
-    print(f"target: county dashboard under 300 ms warm: "
-          f"{'met' if target < 300 else 'NOT met'} ({target:.1f} ms)")
+        print(f"{name:34s} {first[name]:7.1f} ms {uncached[name]:7.1f} ms {ms:7.1f} ms"
+              f"   {uncached[name] / baseline:6.1f}")
+    worst = max(v for k, v in uncached.items() if k.startswith("dashboard"))
+    print(f"target: county dashboard under 300 ms warm without the figure cache: "
+          f"{'met' if worst < 300 else 'NOT met'} (slowest {worst:.1f} ms)")
 
 
 if __name__ == "__main__":

@@ -134,3 +134,47 @@ def test_an_account_with_roles_elsewhere_only_loses_the_countys(app, world, clie
         "csrf_token": csrf(html), "user_id": str(world.b.objects.county_users[
             CountyRole.COUNTY_CADRE].id), "reason": "x"})
     assert response.status_code == 404
+
+
+def test_a_county_cadres_commitments_count_for_each_township_and_for_the_cadre(app, world):
+    """三送 评诺: a county cadre's commitments in two townships of the county count in each
+    township's figures and add up in the county's figures for the cadre."""
+    from datetime import date
+
+    from app.cadres import operations as cadres
+    from app.counties import operations as ops
+    from app.counties.models import County
+
+    a = world.a
+    with app.app_context():
+        cadre = db.session.merge(_cadre(world))
+        county = db.session.get(County, a.objects.county.id)
+        other = factories.township("town-e")
+        ops.attach_township(county, other, None)
+        db.session.commit()
+        made = []
+        for town, kept in ((a.township, True), (other, False)):
+            bind_township(db.session, town.id)
+            c = cadres.make_commitment(town, cadre, text="修好村口的路", due_on=date(2026, 11, 20))
+            cadres.settle_commitment(c, cadre, kept=kept, evidence="已完成" if kept else "未修")
+            if kept:
+                cadres.rate_commitment(c, rating="satisfied", rater="resident-1")
+                cadres.rate_commitment(c, rating="dissatisfied", rater="resident-2")
+                cadres.make_commitment(town, cadre, text="明年的事", due_on=date(2027, 3, 1))
+            made.append(c)
+            db.session.commit()
+        bind_township(db.session, None)
+        ids = county.township_ids()
+        nov = (date(2026, 11, 1), date(2026, 12, 1))
+        mine = figures.figures(ids, *nov, date(2026, 12, 2), by="cadre")[cadre.id]
+        assert (mine.commitments, mine.commitments_kept, mine.commitments_rated,
+                mine.commitments_happy) == (2, 1, 2, 1)
+        assert mine.commitment_satisfaction.percent == 50.0
+        towns = figures.figures(ids, *nov, date(2026, 12, 2))
+        assert (towns[a.township.id].commitments, towns[a.township.id].commitments_kept,
+                towns[a.township.id].commitments_rated) == (1, 1, 2)
+        assert (towns[other.id].commitments, towns[other.id].commitments_kept,
+                towns[other.id].commitments_rated) == (1, 0, 0)
+        year = figures.figures(ids, date(2026, 1, 1), date(2028, 1, 1), date(2026, 12, 2),
+                               by="cadre")[cadre.id]
+        assert year.commitments == 3
