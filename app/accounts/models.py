@@ -36,6 +36,11 @@ from app.models import (
 _hasher = PasswordHasher()
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password (argon2, deliberately slow: about half a second)."""
+    return _hasher.hash(password)
+
+
 class Role(LabelledEnum):
     TOWNSHIP_ADMIN = "township_admin"
     LEADER = "leader"
@@ -92,7 +97,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:

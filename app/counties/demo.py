@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.accounts.models import hash_password
 from app.accounts.operations import create_user, find_user
 from app.clock import township_today, utcnow
 from app.counties import operations as ops
@@ -55,9 +56,10 @@ def seed_county(password: str = "demo") -> bool:
         ops.attach_township(county, t, None)
     departments = {name: ops.add_department(county, name) for name in DEPARTMENTS}
     people = {}
+    digest = hash_password(password)  # one slow hash for the accounts' common password
     for username, name, role, dept in PEOPLE:
         user = find_user(username) or create_user(username=username, name=name,
-                                                  password=password)
+                                                  password_hash=digest)
         ops.grant_county_role(county, user, role, departments.get(dept))
         people[username] = user
     db.session.flush()

@@ -16,7 +16,7 @@ from typing import Any
 import tomli_w
 from sqlalchemy import select
 
-from app.accounts.models import Role, RoleGrant, User
+from app.accounts.models import Role, RoleGrant, User, hash_password
 from app.accounts.operations import create_user, find_user, grant
 from app.catalogue.models import Centre, ServiceItem
 from app.extensions import db
@@ -158,11 +158,14 @@ def load_profile(data: dict[str, Any], *, slug: str | None = None, name: str | N
         return township
 
     users = {}
+    # One hash for the staff's common password (the demo's): hashing is slow on purpose, and
+    # a profile's accounts all start with the same password anyway.
+    digest = hash_password(password) if password else None
     for index, row in enumerate(data.get("staff") or []):
         with _at("staff", index):
             user = find_user(row["username"]) or create_user(
                 username=row["username"], name=row["name"], phone=row.get("phone"),
-                post=row.get("post"), badge_no=row.get("badge_no"), password=password)
+                post=row.get("post"), badge_no=row.get("badge_no"), password_hash=digest)
             users[row["username"]] = user
             for role in row.get("roles", []):
                 if role not in Role._value2member_map_:
