@@ -12,6 +12,8 @@ context has a locale).
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -104,7 +106,33 @@ def check_id_number(text: str) -> IdNumber:
                     region=f"{place.get('province', '')}{place.get('county', '')}")
 
 
+_PLAIN_ID = re.compile(r"[0-9]{17}[0-9Xx]")
+
+
+@functools.lru_cache(maxsize=65536)
+def _id_birth(head: str):
+    """The birth date of an ID number's first 14 digits (region and date), or None when the date
+    or the region (as it was in that year) does not exist. Cached: a county's numbers share a few
+    thousand regions and dates, and the region look-up is the costly part of the check."""
+    try:
+        number = head + "0000"
+        born = ric.get_birth_date(number)
+        ric.get_birth_place(number)
+    except stdnum_errors.ValidationError:
+        return None
+    return born
+
+
 def is_id_number(text: str) -> bool:
+    """The same answer as check_id_number, fast for the plain 18-character spelling (a county's
+    import checks hundreds of thousands); anything else goes through check_id_number."""
+    plain = (text or "").strip()
+    if _PLAIN_ID.fullmatch(plain):
+        plain = plain.upper()
+        if plain[-1] != ric.calc_check_digit(plain):
+            return False
+        born = _id_birth(plain[:14])
+        return born is not None and born <= utcnow().date()
     try:
         check_id_number(text)
     except ValueError:

@@ -31,11 +31,10 @@ CACHE = Path(os.environ.get("BENCH_IMPORT_DIR", "/tmp/minqing-bench-import"))
 
 
 def _id_number(n: int) -> str:
-    from app.households.importer import ID_CHECK, ID_WEIGHTS
+    from stdnum.cn import ric
 
-    body = f"370181{1950 + n % 50}0101{n % 1000:03d}"
-    total = sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True))
-    return body + ID_CHECK[total % 11]
+    body = f"350121{1950 + n % 50}0101{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
 
 
 def _row(n: int) -> list:
