@@ -72,7 +72,8 @@ def test_is_id_number_fast_path_answers_as_the_full_check():
     from stdnum.cn import ric
 
     rng = random.Random(3)
-    numbers = ["", "11010519491231002x", " 11010519491231002X ", "１１０１０５１９４９１２３１００２Ｘ",
+    numbers = ["", "11010519491231002x", " 11010519491231002X ",
+               "１１０１０５１９４９１２３１００２Ｘ",
                "99990019491231002" + "1", "110105" + "20991231" + "0021"]
     for _ in range(3000):
         body = (f"{rng.choice(['350121', '110101', '370181', '999999', '110105'])}"

@@ -4,7 +4,7 @@ The hall's consent to SMS reminders (matters.extra["notify_consent"]) becomes a 
 its own, so every channel records the agreement the same way.
 
 Revision ID: 0110_resident_messages
-Revises: 0096_role_grants_grid
+Revises: 0120_rls_setting_once
 """
 import json
 import secrets
@@ -16,7 +16,7 @@ import app.models
 from app.migration_helpers import disable_tenant_rls, enable_tenant_rls
 
 revision = "0110_resident_messages"
-down_revision = "0096_role_grants_grid"
+down_revision = "0120_rls_setting_once"
 branch_labels = None
 depends_on = None
 
