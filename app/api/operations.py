@@ -149,10 +149,13 @@ def service(township, code: str) -> Service:
 
 def create_request(township, key: ApiKey, *, service_code: str, description: str,
                    attributes: dict[str, str], first_name: str = "", last_name: str = "",
-                   phone: str = "", email: str = "", address: str = "",
+                   phone: str = "", email: str = "", address: str = "", notify: bool = False,
                    now: datetime | None = None) -> tuple[Matter, str]:
     """A request posted by another system becomes a matter of the ledger (channel "external"),
-    the sending system recorded. Returns the matter and its token."""
+    the sending system recorded. Returns the matter and its token.
+
+    `notify` is Minqing's one addition to the spec's fields: the sending system says the resident
+    agreed (to that system) to be told of each public step, which needs a phone or an e-mail."""
     from app.catalogue.questions import store_answers
     from app.validation import normalize_phone
 
@@ -169,6 +172,8 @@ def create_request(township, key: ApiKey, *, service_code: str, description: str
             contact_phone = normalize_phone(phone)
         except ValueError as exc:
             raise ApiError(400, f"phone: {exc}") from None
+    if notify and not (contact_phone or email.strip()):
+        raise ApiError(400, "notify: a phone or an email is needed to tell the resident")
     token = secrets.token_urlsafe(12)
     name = (last_name + first_name).strip() or None
     extra = store_answers({"external": {"system": key.name, "api_key": key.key_prefix,
@@ -181,6 +186,11 @@ def create_request(township, key: ApiKey, *, service_code: str, description: str
         township, channel=Channel.EXTERNAL, title=text.splitlines()[0][:120],
         description=text, category=chosen.category or "service", service_item=chosen.item,
         contact_name=name, contact_phone=contact_phone, is_public=False, extra=extra, now=now)
+    if notify:
+        from app.notices import residents
+
+        residents.agree(township, matter, given_at=Channel.EXTERNAL.value, phone=contact_phone,
+                        email=email.strip()[:120] or None)
     key.last_used_at = utcnow()
     return matter, token
 

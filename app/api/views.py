@@ -175,7 +175,8 @@ def post_request(fmt):
         first_name=request.form.get("first_name", ""),
         last_name=request.form.get("last_name", ""), phone=request.form.get("phone", ""),
         email=request.form.get("email", ""),
-        address=request.form.get("address_string", ""))
+        address=request.form.get("address_string", ""),
+        notify=request.form.get("notify", "").strip().lower() in ("true", "1"))
     db.session.commit()
     notice = _("已受理，编号 %(n)s，应于 %(d)s 前答复。") % {"n": matter.number,
                                                      "d": matter.due_on.isoformat()}

@@ -186,3 +186,39 @@ def test_the_administrator_issues_and_revokes_keys(app, client, towns):
         "csrf_token": csrf(page.text), "name": ""}).status_code == 422
     again = client.get(f"/t/{t.slug}/settings/api-keys/")
     assert "只显示这一次" not in again.text  # shown once
+
+
+def test_a_request_whose_resident_agreed_is_told_of_each_step(app, live_server, towns,
+                                                              monkeypatch):
+    """`notify=true` (Minqing's addition to the spec's fields): the sending system says the
+    resident agreed; they hear of the receipt and the reply as at any window. Without it nothing
+    is sent, and asking for it without a phone or e-mail is a 400."""
+    from app import jobs
+    from app.notices import residents, sms
+
+    monkeypatch.setitem(app.config, "SMS_GATEWAY", "test")
+    sms.OUTBOX.clear()
+    t, admin, item, plain = towns["jiekou"]
+    root = f"{live_server}/open311/v2"
+    base = {"jurisdiction_id": t.slug, "api_key": plain, "service_code": f"item-{item.id}",
+            "description": "申请种粮补贴", "attribute[q1]": "8"}
+    refused = requests.post(f"{root}/requests.json", data={**base, "notify": "true"})
+    assert refused.status_code == 400 and "notify" in refused.json()[0]["description"]
+    silent = requests.post(f"{root}/requests.json", data={**base, "phone": "13800138001"})
+    told = requests.post(f"{root}/requests.json",
+                         data={**base, "phone": "13800138002", "notify": "true"})
+    assert (silent.status_code, told.status_code) == (201, 201)
+    with app.app_context():
+        jobs.run_pending()
+    number = told.json()[0]["service_request_id"]
+    assert [(p, number in text) for p, text in sms.OUTBOX] == [("13800138002", True)]
+
+    with app.app_context():
+        bind_township(db.session, t.id)
+        matter = db.session.scalar(select(Matter).where(Matter.number == number))
+        assert residents.consent_of(matter).given_at == "external"
+        ledger.reply(matter, admin, public_text="补贴已核定。", township=t)
+        db.session.commit()
+        jobs.run_pending()
+    assert len(sms.OUTBOX) == 2 and "已答复" in sms.OUTBOX[1][1]
+    sms.OUTBOX.clear()
