@@ -47,6 +47,9 @@ def test_onboard_from_the_national_list_like_a_profile_then_import(live_server, 
     expect(page.get_by_text("开通链接：请乡镇的第一位管理员自己设置")).to_be_visible()
     page.get_by_label("从样板开始").select_option(label="照“郝各庄镇（演示）”设置")
     page.get_by_role("button", name="开始").click()
+    # The place page loaded, htmx with it, before a list is chosen (a choice made earlier
+    # fetches nothing and leaves the next list empty).
+    page.wait_for_url("**/place", wait_until="load")
 
     # Province → city → county → township: each choice fills the next list (htmx).
     expect(page.get_by_label("省").locator("option", has_text="河北省")).to_have_count(0)
