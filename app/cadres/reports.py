@@ -54,6 +54,7 @@ class Line:
 
     key: str
     name: str
+    county: bool = False  # a county cadre linked to households here, not the township's staff
     visits: int = 0
     matters_taken: int = 0
     matters_closed: int = 0
@@ -86,11 +87,15 @@ def cadre_bulletin(township, period: Period, today: date) -> list[Line]:
     """Per staff member of the township: the work of the period and what is overdue now."""
     tid = township.id
     first, last = period.bounds(township.timezone)
+    staff = select(RoleGrant.user_id).where(RoleGrant.township_id == tid)
+    # County cadres hold no role here but are the contact cadres of some of its households
+    # (双覆盖 across the county): their work here is listed beside the township's own.
+    linked = (select(Household.contact_cadre_id)
+              .where(Household.township_id == tid, Household.contact_cadre_id.is_not(None)))
     people = db.session.execute(
-        select(User.id, User.name).where(User.id.in_(
-            select(RoleGrant.user_id).where(RoleGrant.township_id == tid))).order_by(User.name)
-    ).all()
-    lines = {uid: Line(str(uid), name) for uid, name in people}
+        select(User.id, User.name, User.id.in_(staff))
+        .where(User.id.in_(staff) | User.id.in_(linked)).order_by(User.name)).all()
+    lines = {uid: Line(str(uid), name, county=not own) for uid, name, own in people}
 
     _fill(lines, select(Visit.visitor_id, func.count()).where(
         Visit.township_id == tid, Visit.visited_on.between(period.start, period.end))

@@ -176,3 +176,20 @@ def test_the_bulletin_pdf_draws_the_dashboards_charts(app, monkeypatch):
         pdf = render_pdf("cadre_bulletin.html", township=t, **context)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "各村满意率" in text and "100% (1/1)" in text and "按季度" in text
+
+
+def test_a_county_cadre_linked_to_households_here_is_listed_with_their_work(town):
+    t, zhang, leader, east, west = town
+    # A county official: no role in the township, the contact cadre of one of its households.
+    wang = factories.user(t, name="王局长")
+    h = factories.household(t, east)
+    h.contact_cadre_id = wang.id
+    _visit(t, h, wang, date(2026, 11, 17))
+    stranger = factories.user(t, name="路人甲")  # neither staff nor linked: not listed
+    db.session.flush()
+
+    week = reports.Period.week_of(date(2026, 11, 18))
+    by_name = {line.name: line for line in reports.cadre_bulletin(t, week, date(2026, 11, 23))}
+    assert by_name["王局长"].visits == 1 and by_name["王局长"].county
+    assert not by_name["张卫东"].county
+    assert stranger.name not in by_name
