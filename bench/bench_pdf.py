@@ -127,7 +127,9 @@ def batch(villages: int, households: int, rounds: int) -> None:
                     _stop(workers)
                 times[count].append(elapsed)
                 pages = row.pages
-                print(f"round {n + 1}: {count} worker(s) {elapsed:7.2f} s", flush=True)
+                load = os.getloadavg()[0]
+                print(f"round {n + 1}: {count} worker(s) {elapsed:7.2f} s  "
+                      f"(load average {load:.2f} on {os.cpu_count()} cores)", flush=True)
     one, two = statistics.median(times[1]), statistics.median(times[2])
     print(f"batch: {villages} villages x {households} households, {pages} pages merged")
     print(f"1 worker:  median {one:7.2f} s  ({', '.join(f'{x:.2f}' for x in times[1])})")
