@@ -111,15 +111,24 @@ def run_committed() -> int:
         app = current_app._get_current_object()
         threading.Thread(target=_run_in_thread, args=(app, ids), daemon=True).start()
         return 0
-    for job_id in ids:
-        execute(job_id)
-    return len(ids)
+    return _run_inline(ids)
+
+
+def _run_inline(ids: list[uuid.UUID]) -> int:
+    """Run rows here, then the jobs they enqueued in turn (a batch's last part queues the merge),
+    until none is left."""
+    count = 0
+    while ids:
+        for job_id in ids:
+            execute(job_id)
+            count += 1
+        ids = db.session.info.pop(_COMMITTED, [])
+    return count
 
 
 def _run_in_thread(app: Flask, ids: list[uuid.UUID]) -> None:
     with app.app_context():
-        for job_id in ids:
-            execute(job_id)
+        _run_inline(ids)
         db.session.remove()
 
 
@@ -256,9 +265,7 @@ def dispatch_due(limit: int = 500) -> int:
         return 0
     if current_app.config["JOBS_MODE"] == "rq":
         return push(ids)
-    for job_id in ids:
-        execute(job_id)
-    return len(ids)
+    return _run_inline(ids)
 
 
 def run_pending(max_rounds: int = 20) -> int:
@@ -343,6 +350,12 @@ def execute(job_id: uuid.UUID | str) -> str:
         record.state, record.error, record.finished_at = "failed", error, utcnow()
         _on_gave_up(record)
     session.commit()
+    if current_app.config["JOBS_MODE"] == "rq":
+        # Jobs this one enqueued (a batch's merge) go to Redis now, not at the next dispatch;
+        # inline, the caller runs them in turn (_run_inline).
+        followers = session.info.pop(_COMMITTED, [])
+        if followers:
+            push(followers)
     return state
 
 

@@ -24,6 +24,11 @@ def render_document(township, document_id: str, base_url: str | None = None) -> 
     if doc is None or doc.state == "ready":
         return
     entry = kinds.get(doc.kind)
+    if entry.part is not None:  # a batch: its parts are ready, merge them (app.notices.batches)
+        from app.notices import batches
+
+        batches.combine(township, doc)
+        return
     doc.state, doc.progress, doc.error = "rendering", 1, ""
     db.session.commit()
 
@@ -45,11 +50,22 @@ def render_document(township, document_id: str, base_url: str | None = None) -> 
         db.session.commit()
         source = context.pop("source", {})
         pdf = render_pdf(entry.template, township=township, page_size=entry.page_size, **context)
+        appendix = entry.appendix(township, doc.subject_id) if entry.appendix else None
+    if appendix is not None:
+        from app.notices.batches import merge_pdfs
+
+        more, more_source = appendix
+        pdf = merge_pdfs(pdf, more)
+        source = {**source, **more_source}
     key = f"{township.id}/{doc.id}.pdf"
     storage().put(key, pdf)
     doc.storage_key, doc.size, doc.pages = key, len(pdf), _count_pages(pdf)
     doc.source = source
     doc.state, doc.progress, doc.finished_at = "ready", 100, utcnow()
+    if doc.batch_id is not None:  # the last part of a batch queues the merge (once)
+        from app.notices.batches import part_finished
+
+        part_finished(township, doc, base_url)
 
 
 def _count_pages(pdf: bytes) -> int:

@@ -24,7 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models import JSONDoc, LabelledEnum, TenantScoped, UTCDateTime, township_fk, utcnow
+from app.models import (
+    JSONDoc,
+    LabelledEnum,
+    TenantScoped,
+    UTCDateTime,
+    tenant_fk,
+    township_fk,
+    utcnow,
+)
 
 
 class JobState(LabelledEnum):
@@ -80,13 +88,20 @@ class DocumentState(LabelledEnum):
 
 
 class Document(TenantScoped, db.Model):
-    """A generated PDF: who asked, which kind, about what, and where the file is."""
+    """A generated PDF: who asked, which kind, about what, and where the file is.
+
+    A batch (app.notices.batches) is a document whose parts are documents too: each part has
+    `batch_id` (its batch) and `position`, is rendered by its own job and downloaded on its own;
+    the batch's file is the parts merged, made once the last part is ready.
+    """
 
     __tablename__ = "documents"
     __table_args__ = (
         township_fk(),
         ForeignKeyConstraint(["requested_by_id"], ["users.id"], ondelete="SET NULL"),
+        tenant_fk("batch_id", "documents", ondelete="CASCADE"),
         Index("ix_documents_township_kind_subject", "township_id", "kind", "subject_id"),
+        Index("ix_documents_township_batch", "township_id", "batch_id", "position"),
     )
 
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -104,6 +119,8 @@ class Document(TenantScoped, db.Model):
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    position: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def state_label(self) -> str:

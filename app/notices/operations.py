@@ -21,11 +21,18 @@ def request_document(township, *, kind: str, subject_id, actor) -> Document:
     """Queue a PDF of `kind` about `subject_id`; the job renders and stores it after commit.
 
     The actor must pass the kind's permission (the same rule as the page it is asked from).
-    Asking again while the same document is still queued or rendering returns that one.
+    Asking again while the same document is still queued or rendering returns that one. A batch
+    kind (app.notices.batches) queues its parts, one per village; `subject_id` is then unused.
     """
     entry = kinds.get(kind)
     if actor is not None and not entry.permission(actor, township):
         raise NotAllowed(kind)
+    from app import public_url
+
+    if entry.part is not None:  # a batch: one part per village, each its own job
+        from app.notices import batches
+
+        return batches.request_batch(township, kind=kind, actor=actor, base=public_url.for_job())
     subject = str(subject_id)
     waiting = db.session.scalar(select(Document).where(
         Document.township_id == township.id, Document.kind == kind, Document.subject_id == subject,
@@ -35,8 +42,6 @@ def request_document(township, *, kind: str, subject_id, actor) -> Document:
     doc = Document(id=uuid.uuid4(), township_id=township.id, kind=kind, subject_id=subject,
                    title=_label(entry), requested_by_id=getattr(actor, "id", None))
     db.session.add(doc)
-    from app import public_url
-
     # A job has no request: the public address its QR codes open is recorded now.
     base = public_url.for_job()
     jobs.enqueue("app.notices.jobs.render_document", township.id, doc.id,
@@ -71,6 +76,21 @@ def job_for(township, doc: Document) -> JobRecord | None:
         if record.args and record.args[0] == str(doc.id):
             return record
     return None
+
+
+def jobs_for(township, docs: list[Document]) -> dict:
+    """The latest render job of each of `docs` (a batch's parts), in one pass: {doc id: job}."""
+    wanted = {str(d.id): d.id for d in docs}
+    found: dict = {}
+    for record in db.session.scalars(
+        select(JobRecord).where(JobRecord.township_id == township.id,
+                                JobRecord.func == "app.notices.jobs.render_document")
+        .order_by(JobRecord.created_at.desc())
+    ):
+        doc_id = wanted.get(record.args[0]) if record.args else None
+        if doc_id is not None and doc_id not in found:
+            found[doc_id] = record
+    return found
 
 
 def failed_jobs(township) -> list[JobRecord]:

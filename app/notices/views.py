@@ -19,6 +19,7 @@ from app.households.models import Village
 from app.matters.models import Matter
 from app.notices import kinds
 from app.notices import operations as ops
+from app.notices.batches import NoVillages
 from app.notices.models import Document, JobRecord, Notification
 from app.notices.storage import storage
 from app.privacy import mask_phone
@@ -36,7 +37,8 @@ def _this_month() -> str:
 def _index_context(errors=None, values=None):
     township = current_township()
     documents = list(db.session.scalars(
-        scoped(Document).where(Document.requested_by_id == current_user.id)
+        scoped(Document).where(Document.requested_by_id == current_user.id,
+                               Document.batch_id.is_(None))
         .order_by(Document.created_at.desc()).limit(30)))
     villages = list(db.session.scalars(scoped(Village).where(
         Village.retired_at.is_(None)).order_by(Village.sort_order,
@@ -59,6 +61,8 @@ def index():
 def _subject_from_form(kind: str, form) -> tuple[str | None, dict[str, str]]:
     """Read the subject of a request; return it, or errors for the form."""
     errors: dict[str, str] = {}
+    if kinds.get(kind).part is not None:  # a whole-township batch, split by village
+        return "all", errors
     if kind in ("matter_receipt", "reply_notice"):
         if form.get("matter_id"):
             return str(get_or_404(Matter, form["matter_id"]).id), errors
@@ -109,6 +113,10 @@ def request_document():
                                    actor=current_user)
     except ops.NotAllowed:
         abort(403)
+    except NoVillages:
+        ctx = _index_context(errors={"batch": _("本镇还没有村（社区），无法按村生成。")},
+                             values=request.form.to_dict())
+        return render_template("notices/index.html", **ctx), 422
     db.session.commit()
     return redirect(url_for("notices.document", document_id=doc.id))
 
@@ -126,7 +134,16 @@ def document(document_id):
     doc = _document_for_user(document_id)
     township = current_township()
     job = ops.job_for(township, doc)
-    ctx = {"doc": doc, "job": job, "is_admin": has_role(township, Role.TOWNSHIP_ADMIN)}
+    ctx = {"doc": doc, "job": job, "is_admin": has_role(township, Role.TOWNSHIP_ADMIN),
+           "parts": None, "progress": doc.progress, "batch": None}
+    if kinds.get(doc.kind).part is not None:  # a batch: its villages' parts, each downloadable
+        from app.notices import batches
+
+        parts = batches.parts_of(doc)
+        ctx.update(parts=parts, progress=batches.progress_of(doc, parts),
+                   part_jobs=ops.jobs_for(township, parts))
+    elif doc.batch_id is not None:
+        ctx["batch"] = get_or_404(Document, doc.batch_id)
     if request.htmx and not request.htmx.boosted:
         return render_template("notices/_progress.html", **ctx)
     return render_template("notices/document.html", **ctx)
