@@ -7,7 +7,9 @@ the board's cache; load from `wrk -c32` (Debian's wrk) for pages, and 8 Python c
 signed-in member of staff with the CSRF token of its own session, for the form POSTs. The
 baselines run under the same gunicorn settings: a bare Flask page (20 rows of one indexed query
 rendered with Jinja) and a bare CSRF-protected POST inserting one row. Measures alternate with
-their baseline in the same round; the median of 3 rounds is printed, with the ratio.
+their baseline in the same round; the median of 3 rounds is printed, with the ratio. The database
+is vacuumed and analysed before measuring (as autovacuum would have done after a load this size),
+and after each measure every server works off what that measure left queued before the next.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/minqing_bench \
         .venv/bin/python bench/bench_server.py
@@ -150,6 +152,37 @@ def session_cookie(app, user_id) -> str:
     return f"{cookie.key}={cookie.value}"
 
 
+def vacuum(owner: str) -> None:
+    """VACUUM ANALYZE the bench database, as autovacuum would have done on a server after a
+    load this size (this machine's PostgreSQL runs with autovacuum off): without it every count
+    visits the heap for each row instead of reading the index alone, and the planner knows
+    nothing of the rows."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(owner, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def settle(base: str, seconds: float = 60) -> None:
+    """Wait until the server has worked off what the last measure left queued (wrk stops
+    sending, but gunicorn's threads still finish every request already read): eight requests at
+    once all answered within half a second. Otherwise a slow page's backlog is counted against
+    the next measure on the same server."""
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        threads = [threading.Thread(target=requests.get, args=(f"{base}/favicon.ico",),
+                                    kwargs={"timeout": 30}) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if time.perf_counter() - started < 0.5:
+            return
+
+
 def start_servers(app_url: str, owner: str, township_id: str) -> list[subprocess.Popen]:
     servers = []
     log = open(f"/tmp/bench-server-gunicorn-{PORT}.log", "w")  # noqa: SIM115
@@ -227,6 +260,7 @@ def post_load(url: str, sessions: list[tuple[requests.Session, dict]],
 def main() -> None:
     owner, app_url = database_urls()
     setup = prepare(owner)
+    vacuum(owner)
     app = setup["app"]
     households, matters = setup["counts"]
     print(f"township: {households} households, {matters} matters; gunicorn 2 workers x 4 "
@@ -311,6 +345,8 @@ def run(app, setup) -> None:
     for round_ in range(ROUNDS):
         for name, measure in measures:
             results[name].append(measure())
+            for url in base.values():
+                settle(url)
         print(f"round {round_ + 1} done", flush=True)
 
     def med(name, key):
