@@ -70,15 +70,29 @@ _LABELS: dict[tuple[type, str], dict[str, str]] = {}
 
 def _labels_of(cls: type[LabelledEnum]) -> dict[str, str]:
     """`cls.labels()` once per language: a long list calls `label` for every row."""
-    from flask import has_request_context
-    from flask_babel import get_locale
-
-    locale = str(get_locale()) if has_request_context() else ""
-    key = (cls, locale)
+    key = (cls, _locale_name())
     labels = _LABELS.get(key)
     if labels is None:
         labels = _LABELS[key] = {k: str(v) for k, v in cls.labels().items()}
     return labels
+
+
+def _locale_name() -> str:
+    """The request's language ("" outside a request), its name worked out once per locale:
+    Flask-Babel's look-up and the locale's name cost more than the label itself."""
+    from flask import g, has_request_context
+    from flask_babel import get_locale
+
+    if not has_request_context():
+        return ""
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+    if locale is None:
+        return str(get_locale())
+    memo = getattr(ctx, "minqing_locale_name", None)
+    if memo is None or memo[0] is not locale:
+        memo = ctx.minqing_locale_name = (locale, str(locale))
+    return memo[1]
 
 
 class TenantScoped:

@@ -117,9 +117,15 @@ def phone_visible(kind: str, row_id, *, matter=None, household=None, village_id=
 
 
 def _may_review(township) -> bool:
-    from app.matters.publication import may_review
+    from app.access import user_roles
+    from app.matters.publication import REVIEWER_ROLES, may_review
 
-    return township is not None and may_review(current_user, township)
+    if township is None:
+        return False
+    # A reviewer by role is known from the request's roles, without asking the database again.
+    if current_user.is_authenticated and user_roles(current_user, township) & set(REVIEWER_ROLES):
+        return True
+    return may_review(current_user, township)
 
 
 def register(app: Flask) -> None:
@@ -144,23 +150,62 @@ def register(app: Flask) -> None:
                            phone_visible=phone_visible, may_review=_may_review)
 
 
+def _translations():
+    """This request's translations, resolved once per locale.
+
+    Flask-Babel resolves the domain, the locale and its cache key again on every string; a
+    ledger page has some 300. The locale Flask-Babel chose is kept beside the translations, so a
+    `force_locale` block (documents written in Chinese) or `refresh()` gets its own again."""
+    from flask_babel import get_translations
+
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        memo = getattr(ctx, "minqing_translations", None)
+        locale = getattr(ctx, "babel_locale", None)
+        if memo is not None and locale is not None and memo[0] is locale:
+            return memo[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        ctx.minqing_translations = (getattr(ctx, "babel_locale", None), translations)
+    return translations
+
+
 def _mask_translation_arguments(app: Flask) -> None:
-    """`{{ _('“%(t)s”', t=matter.title) }}` returns escaped markup, which `finalize` leaves
-    alone: mask the arguments on their way into the sentence instead."""
+    """The template gettext callables (`_`, `gettext`, `ngettext`, `pgettext`, `npgettext`),
+    as Jinja's new-style ones, with the translations looked up once per request.
+
+    `{{ _('“%(t)s”', t=matter.title) }}` returns escaped markup, which `finalize` leaves
+    alone: the arguments are masked on their way into the sentence instead."""
     from jinja2 import pass_context
+    from markupsafe import Markup
 
-    env = app.jinja_env
-    for name in ("gettext", "_", "ngettext", "pgettext", "npgettext"):
-        original = env.globals.get(name)
-        if original is None:
-            continue
+    def finish(context, rv, variables):
+        if context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        # Always a format string, even without variables (as Jinja's new-style gettext).
+        return rv % {k: mask_for_public(v) for k, v in variables.items()}
 
-        def wrap(original):
-            @pass_context
-            def masked(context, *args, **variables):
-                variables = {k: mask_for_public(v) for k, v in variables.items()}
-                return original(context, *args, **variables)
+    @pass_context
+    def gettext(context, string, **variables):
+        return finish(context, _translations().ugettext(string), variables)
 
-            return masked
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        return finish(context, _translations().ungettext(singular, plural, num), variables)
 
-        env.globals[name] = wrap(original)
+    @pass_context
+    def pgettext(context, string_ctx, string, **variables):
+        variables.setdefault("context", string_ctx)
+        return finish(context, _translations().upgettext(string_ctx, string), variables)
+
+    @pass_context
+    def npgettext(context, string_ctx, singular, plural, num, **variables):
+        variables.setdefault("context", string_ctx)
+        variables.setdefault("num", num)
+        return finish(context, _translations().unpgettext(string_ctx, singular, plural, num),
+                      variables)
+
+    app.jinja_env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext,
+                                 pgettext=pgettext, npgettext=npgettext)

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from flask import Blueprint, abort, g
 from sqlalchemy import Select, event, select, text
-from sqlalchemy.orm import Session, scoped_session, with_loader_criteria
+from sqlalchemy.orm import Session, joinedload, scoped_session, with_loader_criteria
 
 from app.extensions import db
 from app.models import TenantScoped
@@ -157,9 +157,12 @@ def _load_township(endpoint, values):
         return
     if g.get("township") is not None and g.township.slug == slug:
         return
+    # Its service models in the same statement (the navigation and every service-model page
+    # ask which are on), instead of a second round trip for the collection.
     township = db.session.execute(
-        select(Township).where(Township.slug == slug), execution_options={"all_townships": True}
-    ).scalar_one_or_none()
+        select(Township).options(joinedload(Township.services)).where(Township.slug == slug),
+        execution_options={"all_townships": True},
+    ).unique().scalar_one_or_none()
     if township is None:
         abort(404)
     g.township = township

@@ -7,18 +7,23 @@ the board's cache; load from `wrk -c32` (Debian's wrk) for pages, and 8 Python c
 signed-in member of staff with the CSRF token of its own session, for the form POSTs. The
 baselines run under the same gunicorn settings: a bare Flask page (20 rows of one indexed query
 rendered with Jinja) and a bare CSRF-protected POST inserting one row. Measures alternate with
-their baseline in the same round; the median of 3 rounds is printed, with the ratio.
+their baseline in the same round; the median of 3 rounds is printed, with the ratio. The database
+is vacuumed and analysed before measuring (as autovacuum would have done after a load this size),
+and after each measure every server works off what that measure left queued before the next.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/minqing_bench \
         .venv/bin/python bench/bench_server.py
 
 BENCH_HOUSEHOLDS / BENCH_MATTERS: a smaller population for a quick run; BENCH_REUSE=1 keeps the
 database of the previous run (same size); BENCH_SECONDS: seconds per measure (default 5);
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/4, flushed at the start).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/4, flushed at the start); BENCH_PORT: the first
+of the four ports the servers listen on (default 8101); BENCH_ONLY: comma-separated parts of the
+names of the measures to run (the baselines always run).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -40,7 +45,9 @@ ROUNDS = 3
 STAFF = 8
 SECRET = "bench-server-secret"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
-PORTS = {"on": 8101, "page": 8102, "none": 8103, "bare": 8104}
+# BENCH_PORT: the first of four ports (another run on the machine may hold the default ones).
+PORT = int(os.environ.get("BENCH_PORT", 8101))
+PORTS = {"on": PORT, "page": PORT + 1, "none": PORT + 2, "bare": PORT + 3}
 APP_ROLE = "minqing_app"
 
 
@@ -147,13 +154,47 @@ def session_cookie(app, user_id) -> str:
     return f"{cookie.key}={cookie.value}"
 
 
+def vacuum(owner: str) -> None:
+    """VACUUM ANALYZE the bench database, as autovacuum would have done on a server after a
+    load this size (this machine's PostgreSQL runs with autovacuum off): without it every count
+    visits the heap for each row instead of reading the index alone, and the planner knows
+    nothing of the rows."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(owner, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def settle(base: str, seconds: float = 60) -> None:
+    """Wait until the server has worked off what the last measure left queued (wrk stops
+    sending, but gunicorn's threads still finish every request already read): eight requests at
+    once all answered within half a second. Otherwise a slow page's backlog is counted against
+    the next measure on the same server."""
+    def probe():
+        with contextlib.suppress(requests.RequestException):  # still busy: probed again
+            requests.get(f"{base}/favicon.ico", timeout=30)
+
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        threads = [threading.Thread(target=probe) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if time.perf_counter() - started < 0.5:
+            return
+
+
 def start_servers(app_url: str, owner: str, township_id: str) -> list[subprocess.Popen]:
     servers = []
-    log = open("/tmp/bench-server-gunicorn.log", "w")  # noqa: SIM115
+    log = open(f"/tmp/bench-server-gunicorn-{PORT}.log", "w")  # noqa: SIM115
     for mode, port in PORTS.items():
         env = dict(os.environ, DATABASE_URL=app_url, MIGRATION_DATABASE_URL=owner,
                    REDIS_URL=REDIS, SECRET_KEY=SECRET, BENCH_CACHE=mode,
-                   MINQING_VAR_DIR="/tmp/minqing-bench-server", MINQING_JOBS="inline",
+                   MINQING_VAR_DIR=f"/tmp/minqing-bench-server-{PORT}", MINQING_JOBS="inline",
                    BENCH_APP="bare" if mode == "bare" else "minqing",
                    # The bare page connects as the owner: no row-level security to pay for.
                    BARE_DATABASE_URL=owner,
@@ -224,6 +265,7 @@ def post_load(url: str, sessions: list[tuple[requests.Session, dict]],
 def main() -> None:
     owner, app_url = database_urls()
     setup = prepare(owner)
+    vacuum(owner)
     app = setup["app"]
     households, matters = setup["counts"]
     print(f"township: {households} households, {matters} matters; gunicorn 2 workers x 4 "
@@ -284,7 +326,9 @@ def run(app, setup) -> None:
 
     measures = [
         ("bare page, 32 clients", lambda: wrk(base["bare"] + "/")),
-        ("board, cache hit", lambda: wrk(base["on"] + board)),
+        # The page cached just before (its entry lives a minute; a round takes longer).
+        ("board, cache hit", lambda: (requests.get(base["on"] + board),
+                                      wrk(base["on"] + board))[1]),
         ("board, page cache missed", lambda: wrk(base["page"] + board)),
         ("board, every cache missed", lambda: wrk(base["none"] + board)),
         ("bare page, 1 client", lambda: wrk(base["bare"] + "/", connections=1)),
@@ -304,13 +348,21 @@ def run(app, setup) -> None:
                                                                  bare_forms)),
         ("hall intake POST, 8 staff", lambda: post_load(f"{base['on']}{town}/hall/", desks)),
     ]
+    if os.environ.get("BENCH_ONLY"):  # a few measures (and every baseline) for a quick look
+        wanted = os.environ["BENCH_ONLY"].split(",")
+        measures = [(name, m) for name, m in measures
+                    if name.startswith("bare") or any(w in name for w in wanted)]
     results: dict[str, list[dict]] = {name: [] for name, _ in measures}
     for round_ in range(ROUNDS):
         for name, measure in measures:
             results[name].append(measure())
+            for url in base.values():
+                settle(url)
         print(f"round {round_ + 1} done", flush=True)
 
     def med(name, key):
+        if not results.get(name):  # left out by BENCH_ONLY
+            return float("nan")
         return statistics.median(r[key] for r in results[name])
 
     print(f"\n{'measure':40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, or_, select
@@ -42,7 +42,10 @@ ADMIN = (Role.TOWNSHIP_ADMIN,)
 
 def _options(model, *, label=lambda row: row.name, order=None, blank: str | None = None,
              where=()):
-    rows = db.session.scalars(scoped(model).where(*where).order_by(order or model.name))
+    rows = db.session.scalars(scoped(model).where(*where).order_by(order or model.name)).all()
+    # Kept for the request: the session holds rows weakly, and the chosen item or village is
+    # looked up again by id (`_here`) from the identity map instead of the database.
+    g.setdefault("_hall_option_rows", []).extend(rows)
     options = [(str(row.id), label(row)) for row in rows]
     return ([("", blank)] if blank is not None else []) + options
 
@@ -145,8 +148,10 @@ def index():
             db.session.rollback()
             form.received.errors = [_(str(exc))]
         else:
+            # The address before the commit, which expires the rows it would reload.
+            target = url_for("hall.intake", matter_id=matter.id)
             db.session.commit()
-            return redirect(url_for("hall.intake", matter_id=matter.id))
+            return redirect(target)
     status = 422 if request.method == "POST" and "refresh" not in request.form else 200
     results = find_residents(township, request.args.get("q", ""))
     open_matters = ops.open_matters_of(township, results + ([resident] if resident else []))

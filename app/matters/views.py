@@ -134,13 +134,17 @@ def _filtered(args):
     return query
 
 
-def _calendar():
-    """The township's work calendar, loaded once per request."""
-    if "work_calendar" not in g:
-        from app.townships.workdays import WorkCalendar
+def _calendar(township_id=None):
+    """The township's work calendar, loaded once per request (the same one `due_estimate` and
+    `workdays_left` use; a change of the national schedule drops it, app.holidays)."""
+    from app.townships.workdays import WorkCalendar
 
-        g.work_calendar = WorkCalendar.for_township(current_township().id)
-    return g.work_calendar
+    township_id = township_id or current_township().id
+    calendars = g.setdefault("_work_calendars", {})
+    calendar = calendars.get(township_id)
+    if calendar is None:
+        calendar = calendars[township_id] = WorkCalendar.for_township(township_id)
+    return calendar
 
 
 @bp.app_template_global()
@@ -461,9 +465,6 @@ def dashboard():
     centre_rows = [(c.name, {"centre": c.id},
                     by_centre.get(c.id) or compute_rates(township.id, start, end,
                                                          centre_id=c.id)) for c in centres]
-    overdue = db.session.scalar(select(db.func.count()).select_from(Matter).where(
-        Matter.township_id == township.id, Matter.state.in_([s.value for s in OPEN_STATES]),
-        Matter.due_on < _today()))
     month = start.strftime("%Y-%m") if period == "month" else ""
     from app.matters.spotchecks import mismatches
 
@@ -472,19 +473,26 @@ def dashboard():
 
     base = {"month": month} if month else {}
 
+    links = {}
+
     def link(filters):
-        return url_for("matters.index", **base, **filters)
+        # The villages are ranked twice, each bar a link: each address is built once.
+        key = tuple(sorted(filters.items()))
+        if key not in links:
+            links[key] = url_for("matters.index", **base, **filters)
+        return links[key]
 
     cadres = dc.cadre_rows(township, start, end, people)
     rankings = [dc.ranking(_("各村%(f)s", f=_("问题解决率")), rows[1:], "resolution_rate", link),
                 dc.ranking(_("各村%(f)s", f=_("群众满意率")), rows[1:], "satisfaction_rate", link),
                 dc.ranking(_("各中心%(f)s", f=_("按时办结率")), centre_rows, "on_time_rate", link),
                 dc.ranking(_("干部%(f)s", f=_("问题解决率")), cadres, "resolution_rate", link)]
+    overdue_ages = dc.overdue_by_age(township, _today())
     return render_template("matters/dashboard.html", township=township, rows=rows, flags=flags,
                            centre_rows=centre_rows, start=start, end=end - timedelta(days=1),
-                           period=period, day=day, overdue=overdue, month=month,
+                           period=period, day=day, overdue=overdue_ages["total"], month=month,
                            trends=dc.trends(township, day), rankings=rankings, figures=dc.FIGURES,
-                           overdue_ages=dc.overdue_by_age(township, _today()))
+                           overdue_ages=overdue_ages)
 
 
 # ---------------------------------------------------------------- channel rules
@@ -598,15 +606,7 @@ ESTIMATE_NOTE = _l("按周末推算，待国家放假安排公布后重算")
 def due_estimate(matter) -> bool:
     """Whether the matter's promised date is counted by weekends only (a year with no national
     schedule yet). One calendar per request."""
-    from flask import g
-
-    from app.townships.workdays import WorkCalendar
-
-    calendars = g.setdefault("_work_calendars", {})
-    calendar = calendars.get(matter.township_id)
-    if calendar is None:
-        calendar = calendars[matter.township_id] = WorkCalendar.for_township(matter.township_id)
-    return ops.due_is_estimate(matter, calendar=calendar)
+    return ops.due_is_estimate(matter, calendar=_calendar(matter.township_id))
 
 
 @bp.app_template_global()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from functools import cache, lru_cache
 
 import chinese_calendar
 from sqlalchemy import select
@@ -20,13 +21,26 @@ from app.extensions import db
 from app.townships.models import CalendarDay
 
 
+@cache
 def library_covers(year: int) -> bool:
-    """Whether the calendar library has the official schedule for this year."""
+    """Whether the calendar library has the official schedule for this year (the library's
+    data is fixed for the life of the process, so the answer is kept)."""
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
     except NotImplementedError:
         return False
     return True
+
+
+@lru_cache(maxsize=8192)
+def _library_workday(day: date) -> bool | None:
+    """The library's answer for `day`, None for a year it does not know. Kept: the library
+    checks each date against the range of its whole table (min and max of every entry) on every
+    call, which is most of the ledger's time counting working days for each open matter."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
 
 
 def national_schedule() -> tuple[dict[date, tuple[bool, str]], set[int]]:
@@ -91,10 +105,8 @@ class WorkCalendar:
             return self._national[day][0]
         if day.year in self._national_years:  # an entered year: what it does not list is ordinary
             return day.weekday() < 5
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return day.weekday() < 5
+        known = _library_workday(day)
+        return day.weekday() < 5 if known is None else known
 
     def is_public_holiday(self, day: date) -> bool:
         """A public holiday, not an ordinary weekend: the library names it (国庆, 春节 …), or the
