@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -94,6 +95,8 @@ class FileProblem(ValueError):
 # ---------------------------------------------------------------- reading, streamed
 
 def _cell(value: Any) -> str:
+    if type(value) is str:  # most cells: checked first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -429,10 +432,25 @@ def _id_text(value) -> str:
     return "\\N" if value is None else str(value)
 
 
-def _household_line(tid: str, p: dict) -> str:
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _new_ids(chunk: int = 4096) -> Iterator[str]:
+    """Random (version 4) UUIDs as text, endlessly: the same ids as str(uuid.uuid4()), from one
+    read of the system's randomness per `chunk` ids (a county's sheet needs a million of them, and
+    uuid4 reads os.urandom and builds an object for each)."""
+    variant = _VARIANT
+    while True:
+        h = os.urandom(16 * chunk).hex()
+        for i in range(0, 32 * chunk, 32):
+            yield (f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-"
+                   f"{variant[h[i + 16]]}{h[i + 17:i + 20]}-{h[i + 20:i + 32]}")
+
+
+def _household_line(tid: str, p: dict, ids: Iterator[str]) -> str:
     """One new household as a COPY line (COPY_COLUMNS["households"]); its id stays in `p`.
     Written out field by field: this runs once per row of a county's sheet."""
-    p["_id"] = hid = str(uuid.uuid4())
+    p["_id"] = hid = next(ids)
     phone = p["phone"]
     tags = json.dumps(p["tags"], ensure_ascii=False).translate(_COPY_ESCAPES) \
         if p["tags"] else "[]"
@@ -442,15 +460,15 @@ def _household_line(tid: str, p: dict) -> str:
             f"{_id_text(p['contact_cadre_id'])}\t{_text(p['household_number'])}\n")
 
 
-def _resident_lines(tid: str, p: dict, v: dict) -> str:
+def _resident_lines(tid: str, p: dict, v: dict, ids: Iterator[str]) -> str:
     """The head and the members of a new household as COPY lines (COPY_COLUMNS["residents"])."""
     hid, village = p["_id"], p["village_id"]
     phone = p["phone"]
-    lines = [f"{tid}\t{uuid.uuid4()}\tactive\t{_text(p['head_name'])}\t{hid}\t{village}\t"
+    lines = [f"{tid}\t{next(ids)}\tactive\t{_text(p['head_name'])}\t{hid}\t{village}\t"
              f"户主\t{_text(phone)}\t{phone[-4:] if phone else chr(92) + 'N'}\t"
              f"{_text(v['id_tail'] or None)}\n"]
     for name, relation in v["members"]:
-        lines.append(f"{tid}\t{uuid.uuid4()}\tactive\t{_text(name)}\t{hid}\t{village}\t"
+        lines.append(f"{tid}\t{next(ids)}\tactive\t{_text(name)}\t{hid}\t{village}\t"
                      f"{_text(relation or None)}\t\\N\t\\N\t\\N\n")
     return "".join(lines)
 
@@ -488,6 +506,7 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     total = 0
     use_copy = db.engine.dialect.name == "postgresql"
     tid_text = str(township.id)
+    new_ids = _new_ids()
     with open(out_path, "w", encoding="utf-8") as out, \
             open(copy_path(batch, "households"), "w", encoding="utf-8") as h_out, \
             open(copy_path(batch, "residents"), "w", encoding="utf-8") as r_out:
@@ -519,8 +538,8 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
                     continue  # once a row is bad nothing will be imported: stop writing
                 v = row.values
                 if use_copy and action == "new":
-                    h_out.write(_household_line(tid_text, proposed))
-                    r_out.write(_resident_lines(tid_text, proposed, v))
+                    h_out.write(_household_line(tid_text, proposed, new_ids))
+                    r_out.write(_resident_lines(tid_text, proposed, v, new_ids))
                 else:
                     out.write(json.dumps({
                         "line": row.number, "action": action, "id": hid, "diff": diff,
