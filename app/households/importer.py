@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import json
 import os
 import re
@@ -484,6 +485,17 @@ def _count_lines(path: Path) -> int | None:
 def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     """Check every row of `path` into `batch` (counts, bad rows, changes, missing) and write the
     normalised rows beside it when every row is good. Nothing is written to the registry."""
+    # The app's own objects (models, metadata, templates: hundreds of thousands) are moved out of
+    # the collector's sight for the check: a sheet's rows make garbage collections run thousands
+    # of times, and each full one walked all of them again.
+    gc.freeze()
+    try:
+        _check_file(township, batch, path, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     lk = load_lookups(township)
     expected = _count_lines(path)
     table = iter_table(path)
