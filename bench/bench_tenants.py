@@ -16,7 +16,9 @@ which goes first; p95 of each measure, median of 3 rounds, and the ratio many / 
 The databases are DATABASE_URL's name with _many and _alone appended. BENCH_HOUSEHOLDS /
 BENCH_MATTERS shrink the big township for a quick run; BENCH_TOWNSHIPS (default 1,000) and
 BENCH_TENANT_MATTERS (50) the others; BENCH_REUSE=1 keeps the databases of the previous run;
-BENCH_REQUESTS (default 30) requests per measure. Target: ratio <= 1.10.
+BENCH_REQUESTS (default 30) requests per measure; BENCH_STATEMENTS=1 also prints, for each
+database, the median time of each page's costliest SQL statements (what load on the machine
+cannot blur). Target: ratio <= 1.10.
 """
 
 from __future__ import annotations
@@ -149,6 +151,43 @@ MEASURES = [
 ]
 
 
+def statement_times(setup: dict, pages=("/t/bench/board", "/t/bench/matters/",
+                                          "/t/bench/matters/?state=open")) -> None:
+    """Each page's four costliest statements: median ms of their executions in 5 requests."""
+    from sqlalchemy import event
+
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import login
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": setup["app_url"], "TESTING": True,
+                      "RATELIMIT_ENABLED": False, "REDIS_URL": "", "BOARD_CACHE": "off",
+                      "RATES_CACHE": "off"})
+    times: dict[str, list[float]] = {}
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        took = (time.perf_counter() - conn.info["bench_started"]) * 1000
+        times.setdefault(" ".join(statement.split()), []).append(took)
+
+    client = app.test_client()
+    login(client, setup["leader"])
+    for page in pages:
+        client.get(page)
+        times.clear()
+        for _ in range(5):
+            assert client.get(page).status_code == 200, page
+        print(f"  {page}")
+        for statement, took in sorted(times.items(), key=lambda kv: -sum(kv[1]))[:4]:
+            print(f"    {statistics.median(took):7.1f} ms x{len(took):<3} {statement[:90]}")
+
+
 def main() -> None:
     os.environ["MINQING_VAR_DIR"] = "/tmp/minqing-bench-tenants"
     setups = {"many": build("many", TOWNSHIPS), "alone": build("alone", 0)}
@@ -173,6 +212,10 @@ def main() -> None:
         worst = max(worst, many / alone)
         print(f"{measure:30} {many:9.1f} {alone:9.1f} {many / alone:7.2f}")
     print(f"\nworst ratio {worst:.2f} (target <= 1.10): {'met' if worst <= 1.10 else 'MISSED'}")
+    if os.environ.get("BENCH_STATEMENTS"):
+        for name, setup in setups.items():
+            print(f"\n{name}: costliest statements, median of their executions in 5 requests")
+            statement_times(setup)
 
 
 if __name__ == "__main__":
