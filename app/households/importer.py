@@ -448,22 +448,31 @@ def _new_ids(chunk: int = 4096) -> Iterator[str]:
                    f"{variant[h[i + 16]]}{h[i + 17:i + 20]}-{h[i + 20:i + 32]}")
 
 
-def _household_line(tid: str, p: dict, ids: Iterator[str]) -> str:
+class _IdTexts(dict):
+    """The COPY text of the few ids rows link to (villages, grids, cadres; None is \\N), made
+    once each rather than for every row."""
+
+    def __missing__(self, key) -> str:
+        self[key] = text = _id_text(key)
+        return text
+
+
+def _household_line(tid: str, p: dict, ids: Iterator[str], texts: _IdTexts) -> str:
     """One new household as a COPY line (COPY_COLUMNS["households"]); its id stays in `p`.
     Written out field by field: this runs once per row of a county's sheet."""
     p["_id"] = hid = next(ids)
     phone = p["phone"]
     tags = json.dumps(p["tags"], ensure_ascii=False).translate(_COPY_ESCAPES) \
         if p["tags"] else "[]"
-    return (f"{tid}\t{hid}\tt\tactive\t\t{p['village_id']}\t{_id_text(p['grid_id'])}\t"
+    return (f"{tid}\t{hid}\tt\tactive\t\t{texts[p['village_id']]}\t{texts[p['grid_id']]}\t"
             f"{_text(p['head_name'])}\t{_text(p['address'])}\t{_text(phone)}\t"
             f"{phone[-4:] if phone else chr(92) + 'N'}\t{tags}\t"
-            f"{_id_text(p['contact_cadre_id'])}\t{_text(p['household_number'])}\n")
+            f"{texts[p['contact_cadre_id']]}\t{_text(p['household_number'])}\n")
 
 
-def _resident_lines(tid: str, p: dict, v: dict, ids: Iterator[str]) -> str:
+def _resident_lines(tid: str, p: dict, v: dict, ids: Iterator[str], texts: _IdTexts) -> str:
     """The head and the members of a new household as COPY lines (COPY_COLUMNS["residents"])."""
-    hid, village = p["_id"], p["village_id"]
+    hid, village = p["_id"], texts[p["village_id"]]
     phone = p["phone"]
     lines = [f"{tid}\t{next(ids)}\tactive\t{_text(p['head_name'])}\t{hid}\t{village}\t"
              f"户主\t{_text(phone)}\t{phone[-4:] if phone else chr(92) + 'N'}\t"
@@ -518,7 +527,7 @@ def _check_file(township, batch: ImportBatch, path: Path, progress=None) -> None
     total = 0
     use_copy = db.engine.dialect.name == "postgresql"
     tid_text = str(township.id)
-    new_ids = _new_ids()
+    new_ids, id_texts = _new_ids(), _IdTexts()
     with open(out_path, "w", encoding="utf-8") as out, \
             open(copy_path(batch, "households"), "w", encoding="utf-8") as h_out, \
             open(copy_path(batch, "residents"), "w", encoding="utf-8") as r_out:
@@ -550,8 +559,8 @@ def _check_file(township, batch: ImportBatch, path: Path, progress=None) -> None
                     continue  # once a row is bad nothing will be imported: stop writing
                 v = row.values
                 if use_copy and action == "new":
-                    h_out.write(_household_line(tid_text, proposed, new_ids))
-                    r_out.write(_resident_lines(tid_text, proposed, v, new_ids))
+                    h_out.write(_household_line(tid_text, proposed, new_ids, id_texts))
+                    r_out.write(_resident_lines(tid_text, proposed, v, new_ids, id_texts))
                 else:
                     out.write(json.dumps({
                         "line": row.number, "action": action, "id": hid, "diff": diff,
