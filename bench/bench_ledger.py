@@ -39,7 +39,11 @@ def fresh_database() -> str:
     return url.render_as_string(hide_password=False)
 
 
-def populate(app):
+def populate(app, slug: str = "bench", code: str = "BN", households: int | None = None,
+             matters: int | None = None, village_count: int = 30, analyze: bool = True):
+    """One township `slug` of `households` households and `matters` matters (HOUSEHOLDS and
+    MATTERS by default) in a year, a leader, `village_count` villages and 3 centres; returns (slug,
+    the leader's id). bench/bench_tenants.py builds its 1,000 small townships with it too."""
     from app.accounts.models import Role
     from app.catalogue.models import Centre
     from app.extensions import db
@@ -48,12 +52,15 @@ def populate(app):
     from app.tenancy import bind_township
     from tests import factories
 
+    n_households = HOUSEHOLDS if households is None else households
+    n_matters = MATTERS if matters is None else matters
     rng = random.Random(7)
     with app.app_context():
-        t = factories.township("bench", code="BN")
+        t = factories.township(slug, code=code)
         bind_township(db.session, t.id)
         leader = factories.user(t, Role.LEADER, name="领导")
-        villages = [Village(township_id=t.id, id=uuid.uuid4(), name=f"第{n}村") for n in range(30)]
+        villages = [Village(township_id=t.id, id=uuid.uuid4(), name=f"第{n}村")
+                    for n in range(village_count)]
         centres = [Centre(township_id=t.id, id=uuid.uuid4(), name=f"中心{n}") for n in range(3)]
         db.session.add_all(villages + centres)
         db.session.commit()
@@ -63,20 +70,20 @@ def populate(app):
                        "address": f"{n}号", "phone": f"139{n:08d}",
                        "phone_tail": f"{n % 10000:04d}",
                        "tags": [], "active": True, "notes": "",
-                       "created_at": datetime.now(UTC)} for n in range(HOUSEHOLDS)]
+                       "created_at": datetime.now(UTC)} for n in range(n_households)]
         db.session.execute(Household.__table__.insert(), households)
         now = datetime.now(UTC)
         states = ["received", "assigned", "in_progress", "replied", "closed", "closed", "closed"]
         matters, evaluations = [], []
-        for n in range(MATTERS):
+        for n in range(n_matters):
             received = now - timedelta(minutes=rng.randrange(0, 365 * 24 * 60))
             state = rng.choice(states)
-            h = households[rng.randrange(HOUSEHOLDS)]
+            h = households[rng.randrange(n_households)]
             mid = uuid.uuid4()
             replied = received + timedelta(days=rng.randrange(1, 10)) if state in (
                 "replied", "closed") else None
             matters.append({
-                "township_id": tid, "id": mid, "number": f"BN-{received.year}-{n:06d}",
+                "township_id": tid, "id": mid, "number": f"{code}-{received.year}-{n:06d}",
                 "channel": rng.choice(["hall", "phone", "visit", "online"]),
                 "category": rng.choice(["hardship", "dispute", "suggestion", "service"]),
                 "title": f"事项{n}", "description": "", "household_id": h["id"],
@@ -99,11 +106,13 @@ def populate(app):
                 matters = []
         if matters:
             db.session.execute(Matter.__table__.insert(), matters)
-        db.session.execute(Evaluation.__table__.insert(), evaluations)
+        if evaluations:
+            db.session.execute(Evaluation.__table__.insert(), evaluations)
         db.session.commit()
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
-        return "bench", leader_id
+        if analyze:
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+        return slug, leader_id
 
 
 def median_ms(client, url, runs=RUNS):

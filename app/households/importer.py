@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -94,6 +96,8 @@ class FileProblem(ValueError):
 # ---------------------------------------------------------------- reading, streamed
 
 def _cell(value: Any) -> str:
+    if type(value) is str:  # most cells: checked first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -429,28 +433,52 @@ def _id_text(value) -> str:
     return "\\N" if value is None else str(value)
 
 
-def _household_line(tid: str, p: dict) -> str:
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _new_ids(chunk: int = 4096) -> Iterator[str]:
+    """Random (version 4) UUIDs as text, endlessly: the same ids as str(uuid.uuid4()), from one
+    read of the system's randomness per `chunk` ids (a county's sheet needs a million of them, and
+    uuid4 reads os.urandom and builds an object for each)."""
+    variant = _VARIANT
+    while True:
+        h = os.urandom(16 * chunk).hex()
+        for i in range(0, 32 * chunk, 32):
+            yield (f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-"
+                   f"{variant[h[i + 16]]}{h[i + 17:i + 20]}-{h[i + 20:i + 32]}")
+
+
+class _IdTexts(dict):
+    """The COPY text of the few ids rows link to (villages, grids, cadres; None is \\N), made
+    once each rather than for every row."""
+
+    def __missing__(self, key) -> str:
+        self[key] = text = _id_text(key)
+        return text
+
+
+def _household_line(tid: str, p: dict, ids: Iterator[str], texts: _IdTexts) -> str:
     """One new household as a COPY line (COPY_COLUMNS["households"]); its id stays in `p`.
     Written out field by field: this runs once per row of a county's sheet."""
-    p["_id"] = hid = str(uuid.uuid4())
+    p["_id"] = hid = next(ids)
     phone = p["phone"]
     tags = json.dumps(p["tags"], ensure_ascii=False).translate(_COPY_ESCAPES) \
         if p["tags"] else "[]"
-    return (f"{tid}\t{hid}\tt\tactive\t\t{p['village_id']}\t{_id_text(p['grid_id'])}\t"
+    return (f"{tid}\t{hid}\tt\tactive\t\t{texts[p['village_id']]}\t{texts[p['grid_id']]}\t"
             f"{_text(p['head_name'])}\t{_text(p['address'])}\t{_text(phone)}\t"
             f"{phone[-4:] if phone else chr(92) + 'N'}\t{tags}\t"
-            f"{_id_text(p['contact_cadre_id'])}\t{_text(p['household_number'])}\n")
+            f"{texts[p['contact_cadre_id']]}\t{_text(p['household_number'])}\n")
 
 
-def _resident_lines(tid: str, p: dict, v: dict) -> str:
+def _resident_lines(tid: str, p: dict, v: dict, ids: Iterator[str], texts: _IdTexts) -> str:
     """The head and the members of a new household as COPY lines (COPY_COLUMNS["residents"])."""
-    hid, village = p["_id"], p["village_id"]
+    hid, village = p["_id"], texts[p["village_id"]]
     phone = p["phone"]
-    lines = [f"{tid}\t{uuid.uuid4()}\tactive\t{_text(p['head_name'])}\t{hid}\t{village}\t"
+    lines = [f"{tid}\t{next(ids)}\tactive\t{_text(p['head_name'])}\t{hid}\t{village}\t"
              f"户主\t{_text(phone)}\t{phone[-4:] if phone else chr(92) + 'N'}\t"
              f"{_text(v['id_tail'] or None)}\n"]
     for name, relation in v["members"]:
-        lines.append(f"{tid}\t{uuid.uuid4()}\tactive\t{_text(name)}\t{hid}\t{village}\t"
+        lines.append(f"{tid}\t{next(ids)}\tactive\t{_text(name)}\t{hid}\t{village}\t"
                      f"{_text(relation or None)}\t\\N\t\\N\t\\N\n")
     return "".join(lines)
 
@@ -466,6 +494,17 @@ def _count_lines(path: Path) -> int | None:
 def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     """Check every row of `path` into `batch` (counts, bad rows, changes, missing) and write the
     normalised rows beside it when every row is good. Nothing is written to the registry."""
+    # The app's own objects (models, metadata, templates: hundreds of thousands) are moved out of
+    # the collector's sight for the check: a sheet's rows make garbage collections run thousands
+    # of times, and each full one walked all of them again.
+    gc.freeze()
+    try:
+        _check_file(township, batch, path, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     lk = load_lookups(township)
     expected = _count_lines(path)
     table = iter_table(path)
@@ -488,6 +527,7 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
     total = 0
     use_copy = db.engine.dialect.name == "postgresql"
     tid_text = str(township.id)
+    new_ids, id_texts = _new_ids(), _IdTexts()
     with open(out_path, "w", encoding="utf-8") as out, \
             open(copy_path(batch, "households"), "w", encoding="utf-8") as h_out, \
             open(copy_path(batch, "residents"), "w", encoding="utf-8") as r_out:
@@ -519,8 +559,8 @@ def check_file(township, batch: ImportBatch, path: Path, progress=None) -> None:
                     continue  # once a row is bad nothing will be imported: stop writing
                 v = row.values
                 if use_copy and action == "new":
-                    h_out.write(_household_line(tid_text, proposed))
-                    r_out.write(_resident_lines(tid_text, proposed, v))
+                    h_out.write(_household_line(tid_text, proposed, new_ids, id_texts))
+                    r_out.write(_resident_lines(tid_text, proposed, v, new_ids, id_texts))
                 else:
                     out.write(json.dumps({
                         "line": row.number, "action": action, "id": hid, "diff": diff,
