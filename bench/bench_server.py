@@ -14,7 +14,8 @@ their baseline in the same round; the median of 3 rounds is printed, with the ra
 
 BENCH_HOUSEHOLDS / BENCH_MATTERS: a smaller population for a quick run; BENCH_REUSE=1 keeps the
 database of the previous run (same size); BENCH_SECONDS: seconds per measure (default 5);
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/4, flushed at the start).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/4, flushed at the start); BENCH_PORT: the first
+of the four ports the servers listen on (default 8101).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ ROUNDS = 3
 STAFF = 8
 SECRET = "bench-server-secret"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
-PORTS = {"on": 8101, "page": 8102, "none": 8103, "bare": 8104}
+# BENCH_PORT: the first of four ports (another run on the machine may hold the default ones).
+PORT = int(os.environ.get("BENCH_PORT", 8101))
+PORTS = {"on": PORT, "page": PORT + 1, "none": PORT + 2, "bare": PORT + 3}
 APP_ROLE = "minqing_app"
 
 
@@ -149,11 +152,11 @@ def session_cookie(app, user_id) -> str:
 
 def start_servers(app_url: str, owner: str, township_id: str) -> list[subprocess.Popen]:
     servers = []
-    log = open("/tmp/bench-server-gunicorn.log", "w")  # noqa: SIM115
+    log = open(f"/tmp/bench-server-gunicorn-{PORT}.log", "w")  # noqa: SIM115
     for mode, port in PORTS.items():
         env = dict(os.environ, DATABASE_URL=app_url, MIGRATION_DATABASE_URL=owner,
                    REDIS_URL=REDIS, SECRET_KEY=SECRET, BENCH_CACHE=mode,
-                   MINQING_VAR_DIR="/tmp/minqing-bench-server", MINQING_JOBS="inline",
+                   MINQING_VAR_DIR=f"/tmp/minqing-bench-server-{PORT}", MINQING_JOBS="inline",
                    BENCH_APP="bare" if mode == "bare" else "minqing",
                    # The bare page connects as the owner: no row-level security to pay for.
                    BARE_DATABASE_URL=owner,
