@@ -100,6 +100,9 @@ def populate(app):
         if matters:
             db.session.execute(Matter.__table__.insert(), matters)
         db.session.execute(Evaluation.__table__.insert(), evaluations)
+        from app.matters import summary
+
+        summary.rebuild(tid)  # bulk inserts: the rates' summary counted once, after them
         db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
