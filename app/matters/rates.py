@@ -353,6 +353,13 @@ def village_rates(counts: dict, households: dict | None, visited: dict | None
     return rates(total), {vid: rates(c) for vid, c in by.items() if any(c)}
 
 
+def summary_on() -> bool:
+    """Whether village figures read the summary (RATES_SUMMARY = "off": from the rows only)."""
+    from flask import current_app, has_app_context
+
+    return not (has_app_context() and current_app.config.get("RATES_SUMMARY") == "off")
+
+
 def rates_by_village(township_id: uuid.UUID, start: date, end: date,
                      by: str = "village") -> tuple[Rates, dict]:
     """The township's figures and each village's (or, with by="centre", each centre's).
@@ -364,10 +371,7 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date,
     RATES_SUMMARY = "off" counts everything from the rows (rates_by_village_from_rows, the
     reference). A centre has no households, so its visit rate is None.
     """
-    from flask import current_app, has_app_context
-
-    if by == "village" and not (has_app_context()
-                                and current_app.config.get("RATES_SUMMARY") == "off"):
+    if by == "village" and summary_on():
         from app.matters import summary
 
         return summary.rates_by_village(township_id, _as_date(start), _as_date(end))
@@ -482,8 +486,32 @@ def rates_by_village_by_month(township_id: uuid.UUID, day: date, count: int = 12
                               by: str = "village") -> list[tuple[tuple[date, date], Rates, dict]]:
     """(month, township's Rates, {village id: Rates}) for each of the last `count` months.
 
-    Each month is cached_rates_by_village of that month: the figures a chart draws are the
-    figures the month's table shows, from the same function, so the two never disagree.
+    Each month is cached_rates_by_village of that month (the same cache entries): the figures a
+    chart draws are the figures the month's table shows, so the two never disagree. By village
+    the months not cached are read together from the summary (app.matters.summary).
     """
-    return [(month, *cached_rates_by_village(township_id, *month, by=by))
-            for month in last_months(day, count)]
+    months = last_months(day, count)
+    if by != "village" or not summary_on():
+        return [(month, *cached_rates_by_village(township_id, *month, by=by))
+                for month in months]
+    from flask import current_app, has_app_context
+
+    from app.matters import summary
+
+    cache = not (has_app_context() and current_app.config.get("RATES_CACHE") == "off")
+    now = time_module.monotonic()
+    found: dict = {}
+    if cache:
+        for month in months:
+            hit = _CACHE.get((township_id, *month, by))
+            if hit and now - hit[0] < CACHE_SECONDS:
+                found[month] = hit[1]
+    missing = [month for month in months if month not in found]
+    for month, value in zip(missing, summary.rates_by_village_months(township_id, missing),
+                            strict=True):
+        found[month] = value
+        if cache:
+            if len(_CACHE) > 1000:
+                _CACHE.clear()
+            _CACHE[(township_id, *month, by)] = (now, value)
+    return [(month, *found[month]) for month in months]

@@ -423,3 +423,45 @@ def rates_by_village(township_id, start: date, end: date):
     township = db.session.get(Township, township_id)
     return village_rates(counts(township, start, end), households(township_id),
                          visited_counts(township_id, start, end))
+
+
+def visited_by_month(township_id, months: list[date]) -> dict:
+    """{month: visited_counts of that month} for whole local months, in one query."""
+    if not months:
+        return {}
+    from app.households.models import Household, Visit
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        month = func.cast(func.date_trunc("month", Visit.visited_on), db.Date)
+    else:
+        month = func.strftime("%Y-%m-01", Visit.visited_on)
+    out: dict = {}
+    for first, village_id, seen in db.session.execute(
+            select(month, Household.village_id, func.count(func.distinct(Household.id)))
+            .join(Visit, (Visit.township_id == Household.township_id)
+                  & (Visit.household_id == Household.id))
+            .where(Household.township_id == township_id, Household.active.is_(True),
+                   Visit.township_id == township_id, Visit.visited_on >= min(months),
+                   Visit.visited_on < _next_month(max(months)))
+            .group_by(month, Household.village_id)):
+        if isinstance(first, str):
+            first = date.fromisoformat(first)
+        out.setdefault(first, {})[village_id] = seen
+    return out
+
+
+def rates_by_village_months(township_id, months: list[tuple[date, date]]) -> list:
+    """rates_by_village of each whole local month, [(township's Rates, {village id: Rates})],
+    from one summary query and one query of the months' visits."""
+    assert all(start.day == 1 and end == _next_month(start) for start, end in months)
+    if db.session.info.get(_MATTERS) or db.session.info.get(_KEYS) or \
+            db.session.info.get(_REBUILD):
+        apply_pending(db.session())
+    firsts = [start for start, _end in months]
+    by_month: dict = defaultdict(dict)
+    for (month, village_id), values in summed(township_id, firsts, by_month=True).items():
+        by_month[month][village_id] = values
+    visited = visited_by_month(township_id, firsts)
+    homes = households(township_id)
+    return [village_rates(by_month.get(first, {}), homes, visited.get(first, {}))
+            for first in firsts]
