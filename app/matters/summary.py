@@ -364,7 +364,8 @@ def _add(into: dict, counts: dict, sign: int = 1) -> None:
             target[index] += sign * value
 
 
-def _whole_months(start: date, end: date) -> list[date]:
+def whole_months(start: date, end: date) -> list[date]:
+    """The first days of the local months lying wholly inside [start, end)."""
     month = start if start.day == 1 else _next_month(_month(start))
     months = []
     while _next_month(month) <= end:
@@ -381,7 +382,7 @@ def counts(township, start: date, end: date) -> dict:
     if db.session.info.get(_MATTERS) or db.session.info.get(_KEYS) or \
             db.session.info.get(_REBUILD):
         apply_pending(db.session())
-    months = _whole_months(start, end)
+    months = whole_months(start, end)
     edges = []
     if months:
         if start < months[0]:
