@@ -95,6 +95,9 @@ def _import_models() -> None:
 
     for module in _feature_modules("models"):
         importlib.import_module(module)
+    # The rates' summary listens to every session's flushes and commits (kept in the same
+    # transaction as the ledger's changes).
+    importlib.import_module("app.matters.summary")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -21,6 +21,10 @@ def migrate_database() -> None:
     reading and writing rows, never owning them, so PostgreSQL's row-level security applies."""
     upgrade(revision="head")
     grant_app_role()
+    from app.matters import summary
+
+    if summary.fill_missing():  # the rates' summary of townships it has never counted
+        db.session.commit()
 
 
 def grant_app_role() -> str | None:
@@ -59,6 +63,27 @@ def register_cli(app: Flask) -> None:
         """Apply the database migrations."""
         migrate_database()
         click.echo("migrations applied")
+
+    @group.command("rates-summary")
+    @click.option("--rebuild", is_flag=True, help="count every township's summary again")
+    @click.option("--slug", help="only this township")
+    def rates_summary_cmd(rebuild, slug):
+        """The rates' counts per village and month (app.matters.summary), from the rows."""
+        from app.matters import summary
+        from app.tenancy import bind_township
+        from app.townships.models import Township
+
+        bind_township(db.session, None)
+        query = select(Township.id, Township.slug).order_by(Township.slug)
+        if slug:
+            query = query.where(Township.slug == slug)
+        for township_id, name in db.session.execute(query).all():
+            if rebuild:
+                rows = summary.rebuild(township_id)
+                db.session.commit()
+                click.echo(f"{name}: {rows} rows counted from the ledger")
+            else:
+                click.echo(f"{name}: {'in step' if summary.agrees(township_id) else 'DIFFERS'}")
 
     @group.command("create-operator")
     @click.argument("username")

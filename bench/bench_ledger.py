@@ -108,6 +108,9 @@ def populate(app, slug: str = "bench", code: str = "BN", households: int | None 
             db.session.execute(Matter.__table__.insert(), matters)
         if evaluations:
             db.session.execute(Evaluation.__table__.insert(), evaluations)
+        from app.matters import summary
+
+        summary.rebuild(tid)  # bulk inserts: the rates' summary counted once, after them
         db.session.commit()
         if analyze:
             db.session.execute(db.text("ANALYZE"))

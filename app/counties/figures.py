@@ -40,10 +40,19 @@ from app.matters.models import (
     SATISFIED_RATINGS,
     Evaluation,
     Matter,
+    RateSummary,
     SpotCheck,
     SpotCheckItem,
 )
-from app.matters.rates import NOT_COUNTED, RESOLVED, Figure, utc_bounds
+from app.matters.rates import (
+    NOT_COUNTED,
+    RESOLVED,
+    Figure,
+    month_period,
+    summary_on,
+    utc_bounds,
+)
+from app.matters.summary import whole_months
 from app.townships.models import Township
 
 FIGURES = ("resolution_rate", "on_time_rate", "satisfaction_rate", "visit_rate", "coverage",
@@ -167,6 +176,11 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
     "cadre" (key: user id; a county cadre's work in every township adds up)."""
     groups = GROUPS[by]
     rows: dict[object, Row] = {}
+    months = []
+    if by == "township" and summary_on():
+        months = whole_months(start, end)
+        if not months or months[0] != start or month_period(months[-1])[1] != end:
+            months = []
 
     def row(values) -> Row | None:
         key = values[0] if len(values) == 1 else tuple(values)
@@ -207,6 +221,13 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
         query = select(*g, func.count(), func.sum(satisfied)).select_from(Evaluation).where(
             Evaluation.township_id.in_(ids), Evaluation.created_at >= lo,
             Evaluation.created_at < hi, Evaluation.residents_own())
+        if months:
+            # Whole local months: the townships' ratings summed from the rates' summary (the
+            # counts their own boards show), not counted again from every evaluation.
+            query = (select(RateSummary.township_id, func.sum(RateSummary.rated),
+                            func.sum(RateSummary.satisfied))
+                     .where(RateSummary.township_id.in_(ids), RateSummary.month.in_(months)))
+            g = (RateSummary.township_id,)
         if by == "village":
             query = query.join(Matter, (Matter.township_id == Evaluation.township_id)
                                & (Matter.id == Evaluation.matter_id))

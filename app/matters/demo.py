@@ -214,6 +214,10 @@ def seed_history(township, now: datetime | None = None) -> int:
         if rows:
             db.session.execute(insert(table), rows)
     db.session.flush()
+    # Bulk inserts pass by the session's bookkeeping: the rates' summary is counted once, here.
+    from app.matters import summary
+
+    summary.rebuild(township.id)
     return len(matters)
 
 

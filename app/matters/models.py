@@ -426,6 +426,7 @@ class Revisit(TenantScoped, Timestamped, db.Model):
         tenant_fk("matter_id", "matters", ondelete="CASCADE"),
         ForeignKeyConstraint(["done_by_id"], ["users.id"]),
         Index("ix_revisits_township_due", "township_id", "due_on"),
+        Index("ix_revisits_township_matter", "township_id", "matter_id"),
     )
 
     matter_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
@@ -478,3 +479,34 @@ class SpotCheckItem(TenantScoped, db.Model):
     note: Mapped[str] = mapped_column(Text, default="", nullable=False)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     called_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+NO_VILLAGE = uuid.UUID(int=0)  # RateSummary.village_id of matters that have no village
+
+
+class RateSummary(db.Model):
+    """The counts behind the published rates for one village and one local month (app.matters.
+    summary): what the rows say, kept in the same transaction as every change to them.
+
+    A matter counts in the month it was received; an evaluation in the month it was given; a
+    revisit in the month it is due — the dates app.matters.rates counts by. Derived data: it can
+    always be rebuilt from the rows (`flask minqing rates-summary --rebuild`).
+    """
+
+    __tablename__ = "rate_summaries"
+    __table_args__ = (
+        township_fk(),
+        PrimaryKeyConstraint("township_id", "village_id", "month", name="pk_rate_summaries"),
+    )
+
+    township_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    village_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # NO_VILLAGE for matters without one
+    month: Mapped[date] = mapped_column(Date)  # the first day of the local month
+    received: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    resolved: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    on_time: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    responded: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rated: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    revisits_due: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    revisits_done: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

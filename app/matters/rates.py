@@ -263,15 +263,125 @@ PERIODS = {"month": month_period, "quarter": quarter_period, "half": half_year_p
 
 # ---------------------------------------------------------------- the township and its villages
 
+COUNTS = ("received", "resolved", "on_time", "responded", "rated", "satisfied", "revisits_due",
+          "revisits_done")  # the period-additive counts, in the order period_counts lists them
+
+
+def period_counts(township, start: date, end: date, village=...) -> dict:
+    """{village id (None: no village): [the COUNTS]} from the rows of [start, end) local dates:
+    the matters received, the residents' own evaluations given and the revisits due in it, by
+    the village of their matter. `village` (an id, or None for matters without a village) limits
+    it to one village. Every count is additive over disjoint periods (app.matters.summary keeps
+    them per month)."""
+    from collections import defaultdict
+
+    lo, hi = utc_bounds(township.timezone, start, end)
+    counts: dict = defaultdict(lambda: [0] * len(COUNTS))
+    one = [] if village is ... else [Matter.village_id.is_(None) if village is None
+                                     else Matter.village_id == village]
+    for village_id, figures in _matter_counts(
+            township, start, end, [Matter.township_id == township.id, *one],
+            Matter.village_id).items():
+        counts[village_id][0:4] = figures
+    satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1), else_=0)
+    for village_id, rated, happy in db.session.execute(
+            select(Matter.village_id, func.count(), func.coalesce(func.sum(satisfied), 0))
+            .join(Matter, (Matter.township_id == Evaluation.township_id)
+                  & (Matter.id == Evaluation.matter_id))
+            .where(Evaluation.township_id == township.id, Evaluation.created_at >= lo,
+                   Evaluation.created_at < hi, Evaluation.residents_own(), *one)
+            .group_by(Matter.village_id)):
+        counts[village_id][4:6] = [rated, int(happy)]
+    for village_id, due, done in db.session.execute(
+            select(Matter.village_id, func.count(),
+                   func.coalesce(func.sum(case((Revisit.done_at.is_not(None), 1), else_=0)), 0))
+            .join(Matter, (Matter.township_id == Revisit.township_id)
+                  & (Matter.id == Revisit.matter_id))
+            .where(Revisit.township_id == township.id, Revisit.due_on >= start,
+                   Revisit.due_on < end, *one).group_by(Matter.village_id)):
+        counts[village_id][6:8] = [due, int(done)]
+    return dict(counts)
+
+
+def household_counts(township_id) -> dict:
+    """{village id: active households}, counted from their index (period-independent)."""
+    return dict(db.session.execute(
+        select(Household.village_id, func.count())
+        .where(Household.township_id == township_id, Household.active.is_(True))
+        .group_by(Household.village_id)).all())
+
+
+def visited_counts(township_id, start: date, end: date) -> dict:
+    """{village id: active households visited at least once in [start, end)}: from the period's
+    visits (far fewer rows than households), each household once. Not additive over periods."""
+    return dict(db.session.execute(
+        select(Household.village_id, func.count(func.distinct(Household.id)))
+        .join(Visit, (Visit.township_id == Household.township_id)
+              & (Visit.household_id == Household.id))
+        .where(Household.township_id == township_id, Household.active.is_(True),
+               Visit.township_id == township_id, Visit.visited_on >= start,
+               Visit.visited_on < end)
+        .group_by(Household.village_id)).all())
+
+
+def village_rates(counts: dict, households: dict | None, visited: dict | None
+                  ) -> tuple[Rates, dict]:
+    """(township's Rates, {village id: Rates}) from period_counts-shaped counts and the
+    households (None: no visit rate, as for centres)."""
+    from collections import defaultdict
+
+    total = [0] * (len(COUNTS) + 2)
+    by: dict = defaultdict(lambda: [0] * (len(COUNTS) + 2))
+    for village_id, figures in counts.items():
+        for index, value in enumerate(figures):
+            by[village_id][index] += value
+            total[index] += value
+    if households is not None:
+        for index, source in ((8, households), (9, visited or {})):
+            for village_id, value in source.items():
+                by[village_id][index] += value
+                total[index] += value
+
+    def rates(c) -> Rates:
+        return Rates(received=c[0],
+                     visit_rate=None if households is None else Figure(c[9], c[8]),
+                     resolution_rate=Figure(c[1], c[0]), satisfaction_rate=Figure(c[5], c[4]),
+                     on_time_rate=Figure(c[2], c[0]), response_rate=Figure(c[3], c[0]),
+                     revisit_rate=Figure(c[7], c[6]))
+
+    # A village with nothing to count is left out, as the rows leave it out.
+    return rates(total), {vid: rates(c) for vid, c in by.items() if any(c)}
+
+
+def summary_on() -> bool:
+    """Whether village figures read the summary (RATES_SUMMARY = "off": from the rows only)."""
+    from flask import current_app, has_app_context
+
+    return not (has_app_context() and current_app.config.get("RATES_SUMMARY") == "off")
+
+
 def rates_by_village(township_id: uuid.UUID, start: date, end: date,
                      by: str = "village") -> tuple[Rates, dict]:
-    """The township's figures and each village's (or, with by="centre", each centre's), from one
-    pass over the period's rows.
+    """The township's figures and each village's (or, with by="centre", each centre's).
 
     Same definitions as compute_rates; used where every village or centre is shown at once (the
     board, the leaders' dashboard), so that 30 villages cost a few queries, not 30 times as many.
-    A centre has no households, so its visit rate is None.
+    By village, the whole local months of the period are summed from app.matters.summary (kept
+    exact with the rows) and only a part-month edge is counted from the rows; the setting
+    RATES_SUMMARY = "off" counts everything from the rows (rates_by_village_from_rows, the
+    reference). A centre has no households, so its visit rate is None.
     """
+    if by == "village" and summary_on():
+        from app.matters import summary
+
+        return summary.rates_by_village(township_id, _as_date(start), _as_date(end))
+    return rates_by_village_from_rows(township_id, start, end, by)
+
+
+def rates_by_village_from_rows(township_id: uuid.UUID, start: date, end: date,
+                               by: str = "village") -> tuple[Rates, dict]:
+    """rates_by_village from one pass over the period's rows (the reference the summary is
+    tested against)."""
     group = Matter.centre_id if by == "centre" else Matter.village_id
     from collections import defaultdict
 
@@ -310,21 +420,9 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date,
         add(village_id, 6, due)
         add(village_id, 7, int(done))
     if by != "centre":
-        # Households counted from their index; the visited ones from the period's visits (far
-        # fewer rows than households), each household once.
-        for village_id, total in db.session.execute(
-                select(Household.village_id, func.count())
-                .where(Household.township_id == township_id, Household.active.is_(True))
-                .group_by(Household.village_id)):
+        for village_id, total in household_counts(township_id).items():
             add(village_id, 8, total)
-        for village_id, seen in db.session.execute(
-                select(Household.village_id, func.count(func.distinct(Household.id)))
-                .join(Visit, (Visit.township_id == Household.township_id)
-                      & (Visit.household_id == Household.id))
-                .where(Household.township_id == township_id, Household.active.is_(True),
-                       Visit.township_id == township_id, Visit.visited_on >= start,
-                       Visit.visited_on < end)
-                .group_by(Household.village_id)):
+        for village_id, seen in visited_counts(township_id, start, end).items():
             add(village_id, 9, seen)
 
     def rates(c) -> Rates:
@@ -388,8 +486,32 @@ def rates_by_village_by_month(township_id: uuid.UUID, day: date, count: int = 12
                               by: str = "village") -> list[tuple[tuple[date, date], Rates, dict]]:
     """(month, township's Rates, {village id: Rates}) for each of the last `count` months.
 
-    Each month is cached_rates_by_village of that month: the figures a chart draws are the
-    figures the month's table shows, from the same function, so the two never disagree.
+    Each month is cached_rates_by_village of that month (the same cache entries): the figures a
+    chart draws are the figures the month's table shows, so the two never disagree. By village
+    the months not cached are read together from the summary (app.matters.summary).
     """
-    return [(month, *cached_rates_by_village(township_id, *month, by=by))
-            for month in last_months(day, count)]
+    months = last_months(day, count)
+    if by != "village" or not summary_on():
+        return [(month, *cached_rates_by_village(township_id, *month, by=by))
+                for month in months]
+    from flask import current_app, has_app_context
+
+    from app.matters import summary
+
+    cache = not (has_app_context() and current_app.config.get("RATES_CACHE") == "off")
+    now = time_module.monotonic()
+    found: dict = {}
+    if cache:
+        for month in months:
+            hit = _CACHE.get((township_id, *month, by))
+            if hit and now - hit[0] < CACHE_SECONDS:
+                found[month] = hit[1]
+    missing = [month for month in months if month not in found]
+    for month, value in zip(missing, summary.rates_by_village_months(township_id, missing),
+                            strict=True):
+        found[month] = value
+        if cache:
+            if len(_CACHE) > 1000:
+                _CACHE.clear()
+            _CACHE[(township_id, *month, by)] = (now, value)
+    return [(month, *found[month]) for month in months]

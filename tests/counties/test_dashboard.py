@@ -87,6 +87,32 @@ def test_figures_match_the_townships_own_rates_and_rank(app, world):
         assert world.b.township.id not in rows
 
 
+def test_township_figures_from_the_summary_equal_the_rows_and_each_townships_board(app, world):
+    from app.matters.rates import rates_by_village
+
+    _build(app, world)
+    with app.app_context():
+        county = db.session.get(County, world.a.objects.county.id)
+        ids = county.township_ids()
+        for period in (NOV, (date(2026, 10, 1), date(2026, 12, 1))):
+            from_summary = figures.figures(ids, *period, TODAY)
+            app.config["RATES_SUMMARY"] = "off"
+            try:
+                from_rows = figures.figures(ids, *period, TODAY)
+            finally:
+                app.config.pop("RATES_SUMMARY")
+            assert from_summary == from_rows
+            for tid in ids:
+                bind_township(db.session, tid)
+                board, _villages = rates_by_village(tid, *period)
+                bind_township(db.session, None)
+                r = from_summary[tid]
+                assert r.received == board.received
+                assert (r.resolution_rate, r.on_time_rate, r.satisfaction_rate) == (
+                    board.resolution_rate, board.on_time_rate, board.satisfaction_rate)
+        assert sum(r.rated for r in from_summary.values()) >= 2
+
+
 def test_the_dashboard_page_links_each_figure_to_its_rows(app, world, client):
     towns = _build(app, world)
     login(client, world.a.objects.county_users[CountyRole.COUNTY_LEADER])

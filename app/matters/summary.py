@@ -1,0 +1,468 @@
+"""The rates' counts per village and local month (rate_summaries), kept exact with the rows.
+
+The board and the leaders' dashboard show the year to date and each of the last twelve months;
+counting them from every matter, evaluation and revisit on each page was most of their time. A
+RateSummary row holds, for one (township, village, local month), the counts app.matters.rates
+takes from the rows (`rates.COUNTS`), by the same dates: a matter in the month it was received,
+an evaluation in the month it was given, a revisit in the month it is due.
+
+Kept in the same transaction as the change, whatever makes it (the ledger's operations, a rating
+from the link, an import, a merge, a village corrected): the session notes which matters were
+touched, with the (village, month) they counted in before the flush and after it, and at commit
+the affected rows are counted again from the matters table — a few small indexed aggregates, so
+a row is exact by construction rather than kept by +1/-1. The row is locked before it is
+counted, so of two transactions changing the same village's month the later one counts after
+the earlier has committed. Bulk inserts that bypass the session (app.matters.demo, the bench
+population) call `rebuild` afterwards; so does a change of the working-day calendar (the
+response limit of the receiving days around it) or of the township's time zone.
+
+Visited households are not additive over months (a household visited in two months is one
+household), so the visit rate still counts the period's visits; active households per village
+come from their index, once per transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.extensions import db
+from app.matters.models import NO_VILLAGE, Evaluation, Matter, RateSummary, Revisit
+from app.matters.rates import (
+    COUNTS,
+    household_counts,
+    month_period,
+    period_counts,
+    village_rates,
+    visited_counts,
+)
+from app.townships.models import Township
+
+_KEYS = "rate_summary_keys"  # session.info: {township id: set of (village id, month)}
+_MATTERS = "rate_summary_matters"  # session.info: {township id: set of matter ids}
+_REBUILD = "rate_summary_rebuild"  # session.info: {township id: set of months, or None: all}
+_HOUSEHOLDS = "rate_summary_households"  # session.info: {township id: household_counts}
+_ON = "rate_summary_on"
+
+MATTER_FIELDS = ("village_id", "received_at", "state", "replied_at", "due_on",
+                 "first_response_at", "township_id")
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return month_period(month)[1]
+
+
+def _zone(session, township_id):
+    township = session.get(Township, township_id)
+    return clock.zone_of(township)
+
+
+def _local_month(zone, value) -> date:
+    if isinstance(value, datetime):
+        value = value.astimezone(zone).date()
+    return _month(value)
+
+
+# ---------------------------------------------------------------- which rows a change touches
+
+def matter_keys(session, township_id, matter_ids) -> set[tuple[uuid.UUID | None, date]]:
+    """The (village, month) rows the matters count in, as the database holds them now: their
+    receiving month, and the months of their evaluations and revisits."""
+    if not matter_ids:
+        return set()
+    ids = list(matter_ids)
+    zone = _zone(session, township_id)
+    keys = set()
+    with session.no_autoflush:
+        for village_id, received_at in session.execute(
+                select(Matter.village_id, Matter.received_at)
+                .where(Matter.township_id == township_id, Matter.id.in_(ids))):
+            keys.add((village_id, _local_month(zone, received_at)))
+        for village_id, created_at in session.execute(
+                select(Matter.village_id, Evaluation.created_at)
+                .join(Matter, (Matter.township_id == Evaluation.township_id)
+                      & (Matter.id == Evaluation.matter_id))
+                .where(Evaluation.township_id == township_id, Evaluation.matter_id.in_(ids))):
+            keys.add((village_id, _local_month(zone, created_at)))
+        for village_id, due_on in session.execute(
+                select(Matter.village_id, Revisit.due_on)
+                .join(Matter, (Matter.township_id == Revisit.township_id)
+                      & (Matter.id == Revisit.matter_id))
+                .where(Revisit.township_id == township_id, Revisit.matter_id.in_(ids))):
+            keys.add((village_id, _month(due_on)))
+    return keys
+
+
+def _changed(obj, names) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names
+               if name in state.attrs)
+
+
+def _old_value(obj, name):
+    from sqlalchemy import inspect
+
+    history = inspect(obj).attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(obj, name)
+
+
+def _mark_rebuild(session, township_id, months) -> None:
+    pending = session.info.setdefault(_REBUILD, {})
+    if months is None or pending.get(township_id, set()) is None:
+        pending[township_id] = None
+    else:
+        pending.setdefault(township_id, set()).update(months)
+
+
+def _calendar_months(day: date) -> set[date]:
+    # A day's working status moves the one-working-day limit of the receiving days up to a
+    # couple of weeks before it: its month and the one before.
+    return {_month(day), _month(_month(day) - timedelta(days=1))}
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session, _context, _instances) -> None:
+    """The rows the changed matters counted in before this flush (their old village or dates)."""
+    from app.holidays.models import NationalDay, NationalYear
+    from app.townships.models import CalendarDay
+
+    old: dict = defaultdict(set)
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Matter):
+            if obj in session.deleted or _changed(obj, ("village_id", "received_at",
+                                                        "township_id")):
+                old[_old_value(obj, "township_id")].add(_old_value(obj, "id"))
+        elif isinstance(obj, (Evaluation, Revisit)):
+            moved = ("matter_id", "created_at" if isinstance(obj, Evaluation) else "due_on")
+            if obj in session.deleted or _changed(obj, moved):
+                old[obj.township_id].add(_old_value(obj, "matter_id"))
+        elif isinstance(obj, Township) and _changed(obj, ("timezone",)):
+            _mark_rebuild(session, obj.id, None)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, NationalYear):  # a year's official schedule entered or dropped
+            for township_id in session.scalars(select(Township.id)):
+                _mark_rebuild(session, township_id, None)
+        elif isinstance(obj, (CalendarDay, NationalDay)):
+            days = {obj.day}
+            if obj not in session.new and _changed(obj, ("day",)):
+                days.add(_old_value(obj, "day"))
+            months = set().union(*(_calendar_months(d) for d in days if d))
+            if isinstance(obj, CalendarDay):
+                _mark_rebuild(session, obj.township_id, months)
+            else:
+                for township_id in session.scalars(select(Township.id)):
+                    _mark_rebuild(session, township_id, months)
+    keys = session.info.setdefault(_KEYS, {})
+    for township_id, ids in old.items():
+        if township_id is not None:
+            keys.setdefault(township_id, set()).update(matter_keys(session, township_id, ids))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, _context) -> None:
+    """The matters this flush touched: their rows are counted again at commit."""
+    from app.households.models import Household
+
+    touched = session.info.setdefault(_MATTERS, {})
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Matter):
+            if obj in session.new or obj in session.deleted or _changed(obj, MATTER_FIELDS):
+                touched.setdefault(obj.township_id, set()).add(obj.id)
+        elif isinstance(obj, (Evaluation, Revisit)):
+            touched.setdefault(obj.township_id, set()).add(obj.matter_id)
+        elif isinstance(obj, Household):
+            session.info.pop(_HOUSEHOLDS, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session) -> None:
+    session.flush()  # what the commit would flush, so that its changes are noted too
+    if session.info.get(_MATTERS) or session.info.get(_KEYS) or session.info.get(_REBUILD):
+        apply_pending(session)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS):
+        session.info.pop(name, None)
+
+
+def apply_pending(session=None) -> None:
+    """Count again the rows the session's changes touched (at commit, or before the summary is
+    read inside the same transaction)."""
+    session = session or db.session()
+    session.flush()
+    touched = session.info.pop(_MATTERS, {})
+    keys = session.info.pop(_KEYS, {})
+    rebuilds = session.info.pop(_REBUILD, {})
+    for township_id, ids in touched.items():
+        keys.setdefault(township_id, set()).update(matter_keys(session, township_id, ids))
+    for township_id, months in rebuilds.items():
+        rebuild(township_id, months, session=session)
+    for township_id, township_keys in keys.items():
+        done = rebuilds.get(township_id, set())
+        if done is None:
+            continue
+        recount(session, township_id, {k for k in township_keys if k[1] not in done})
+
+
+def _insert(session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(RateSummary)
+
+
+def recount(session, township_id, keys) -> None:
+    """Count the (village, month) rows again from the rows, each locked first."""
+    township = session.get(Township, township_id)
+    if township is None:  # the township itself deleted
+        return
+    for village_id, month in sorted(keys, key=lambda k: (str(k[0] or NO_VILLAGE), k[1])):
+        stored = village_id or NO_VILLAGE
+        session.execute(_insert(session).values(township_id=township_id, village_id=stored,
+                                                month=month).on_conflict_do_nothing())
+        session.execute(select(RateSummary.month).where(
+            RateSummary.township_id == township_id, RateSummary.village_id == stored,
+            RateSummary.month == month).with_for_update())
+        counts = period_counts(township, month, _next_month(month), village=village_id)
+        values = counts.get(village_id, [0] * len(COUNTS))
+        session.execute(update(RateSummary).where(
+            RateSummary.township_id == township_id, RateSummary.village_id == stored,
+            RateSummary.month == month).values(dict(zip(COUNTS, values, strict=True))))
+
+
+def _all_months(session, township) -> list[date]:
+    """Every local month from the township's first counted date to its last."""
+    zone = clock.zone_of(township)
+    dates = [v for v in (
+        *session.execute(select(func.min(Matter.received_at), func.max(Matter.received_at))
+                         .where(Matter.township_id == township.id)).one(),
+        *session.execute(select(func.min(Evaluation.created_at), func.max(Evaluation.created_at))
+                         .where(Evaluation.township_id == township.id)).one(),
+        *session.execute(select(func.min(Revisit.due_on), func.max(Revisit.due_on))
+                         .where(Revisit.township_id == township.id)).one()) if v]
+    if not dates:
+        return []
+    month, last = (min(_local_month(zone, d) for d in dates),
+                   max(_local_month(zone, d) for d in dates))
+    months = []
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def recounted(township_id, months=None, session=None) -> dict:
+    """{(village id or None, month): [the COUNTS]} counted afresh from the rows, for every month
+    (months=None) or the given ones; villages with nothing to count left out."""
+    session = session or db.session()
+    township = session.get(Township, township_id)
+    if township is None:
+        return {}
+    out = {}
+    for month in (_all_months(session, township) if months is None else sorted(months)):
+        for village_id, values in period_counts(township, month, _next_month(month)).items():
+            if any(values):
+                out[(village_id, month)] = list(values)
+    return out
+
+
+def rebuild(township_id, months=None, *, session=None) -> int:
+    """Count a township's summary again from the rows: every month (months=None) or the given
+    ones. Returns the rows written. Used after bulk inserts and by
+    `flask minqing rates-summary --rebuild`."""
+    session = session or db.session()
+    where = [RateSummary.township_id == township_id]
+    if months is not None:
+        if not months:
+            return 0
+        where.append(RateSummary.month.in_(sorted(months)))
+    fresh = recounted(township_id, months, session)
+    session.execute(delete(RateSummary).where(*where))
+    rows = [{"township_id": township_id, "village_id": village_id or NO_VILLAGE, "month": month,
+             **dict(zip(COUNTS, values, strict=True))}
+            for (village_id, month), values in fresh.items()]
+    if rows:
+        session.execute(_insert(session), rows)
+    return len(rows)
+
+
+def stored(township_id, session=None) -> dict:
+    """`recounted`'s shape, as stored (rows of nothing but zeros left out)."""
+    session = session or db.session()
+    apply_pending(session)
+    out = {}
+    for row in session.execute(select(RateSummary).where(
+            RateSummary.township_id == township_id)).scalars():
+        values = [getattr(row, name) for name in COUNTS]
+        if any(values):
+            out[(None if row.village_id == NO_VILLAGE else row.village_id, row.month)] = values
+    return out
+
+
+def agrees(township_id) -> bool:
+    """Whether the stored summary equals a recount from the rows."""
+    return stored(township_id) == recounted(township_id)
+
+
+def fill_missing() -> int:
+    """Count the summary of every township that has matters and no summary row yet (after the
+    migration that made the table). Returns the townships counted."""
+    from sqlalchemy import exists
+
+    from app.tenancy import bind_township
+
+    bind_township(db.session, None)
+    missing = db.session.scalars(select(Township.id).where(
+        exists().where(Matter.township_id == Township.id),
+        ~exists().where(RateSummary.township_id == Township.id))).all()
+    for township_id in missing:
+        rebuild(township_id)
+    return len(missing)
+
+
+# ---------------------------------------------------------------- reading
+
+def summed(township_id, months: list[date], by_month: bool = False) -> dict:
+    """{village id (None: no village): [the COUNTS]} summed over the months (by_month: keyed
+    by (month, village id) instead)."""
+    if not months:
+        return {}
+    key = [RateSummary.month] if by_month else []
+    rows = db.session.execute(
+        select(*key, RateSummary.village_id,
+               *(func.sum(getattr(RateSummary, name)) for name in COUNTS))
+        .where(RateSummary.township_id == township_id, RateSummary.month >= min(months),
+               RateSummary.month <= max(months), RateSummary.month.in_(months))
+        .group_by(*key, RateSummary.village_id))
+    out = {}
+    for row in rows:
+        village = None if row.village_id == NO_VILLAGE else row.village_id
+        out[(row[0], village) if by_month else village] = [int(v or 0) for v in row[-len(COUNTS):]]
+    return out
+
+
+def _add(into: dict, counts: dict, sign: int = 1) -> None:
+    for village_id, values in counts.items():
+        target = into.setdefault(village_id, [0] * len(COUNTS))
+        for index, value in enumerate(values):
+            target[index] += sign * value
+
+
+def whole_months(start: date, end: date) -> list[date]:
+    """The first days of the local months lying wholly inside [start, end)."""
+    month = start if start.day == 1 else _next_month(_month(start))
+    months = []
+    while _next_month(month) <= end:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def counts(township, start: date, end: date) -> dict:
+    """period_counts of [start, end), exactly: the whole months from the summary, a part month
+    from the rows — of the part itself, or of the rest of its month subtracted from the whole
+    month's summary, whichever spans fewer days (a period ending tomorrow counts the rest of
+    this month: usually nothing yet)."""
+    if db.session.info.get(_MATTERS) or db.session.info.get(_KEYS) or \
+            db.session.info.get(_REBUILD):
+        apply_pending(db.session())
+    months = whole_months(start, end)
+    edges = []
+    if months:
+        if start < months[0]:
+            edges.append((start, months[0]))
+        if _next_month(months[-1]) < end:
+            edges.append((_next_month(months[-1]), end))
+    elif start < end:
+        month = _month(start)
+        while month < end:  # the period within one or two months, none of them whole
+            edges.append((max(start, month), min(end, _next_month(month))))
+            month = _next_month(month)
+    whole = list(months)
+    rows: list[tuple[date, date, int]] = []
+    for a, b in edges:
+        ms, me = _month(a), _next_month(_month(a))
+        if (b - a).days * 2 <= (me - ms).days:
+            rows.append((a, b, 1))
+        else:
+            whole.append(ms)
+            rows += [(ms, a, -1), (b, me, -1)]
+    out: dict = {}
+    _add(out, summed(township.id, whole))
+    for a, b, sign in rows:
+        if a < b:
+            _add(out, period_counts(township, a, b), sign)
+    return out
+
+
+def households(township_id) -> dict:
+    """household_counts, once per transaction (a flush of a household forgets it)."""
+    cache = db.session.info.setdefault(_HOUSEHOLDS, {})
+    if township_id not in cache:
+        cache[township_id] = household_counts(township_id)
+    return cache[township_id]
+
+
+def rates_by_village(township_id, start: date, end: date):
+    """rates.rates_by_village by village: (township's Rates, {village id: Rates})."""
+    township = db.session.get(Township, township_id)
+    return village_rates(counts(township, start, end), households(township_id),
+                         visited_counts(township_id, start, end))
+
+
+def visited_by_month(township_id, months: list[date]) -> dict:
+    """{month: visited_counts of that month} for whole local months, in one query."""
+    if not months:
+        return {}
+    from app.households.models import Household, Visit
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        month = func.cast(func.date_trunc("month", Visit.visited_on), db.Date)
+    else:
+        month = func.strftime("%Y-%m-01", Visit.visited_on)
+    out: dict = {}
+    for first, village_id, seen in db.session.execute(
+            select(month, Household.village_id, func.count(func.distinct(Household.id)))
+            .join(Visit, (Visit.township_id == Household.township_id)
+                  & (Visit.household_id == Household.id))
+            .where(Household.township_id == township_id, Household.active.is_(True),
+                   Visit.township_id == township_id, Visit.visited_on >= min(months),
+                   Visit.visited_on < _next_month(max(months)))
+            .group_by(month, Household.village_id)):
+        if isinstance(first, str):
+            first = date.fromisoformat(first)
+        out.setdefault(first, {})[village_id] = seen
+    return out
+
+
+def rates_by_village_months(township_id, months: list[tuple[date, date]]) -> list:
+    """rates_by_village of each whole local month, [(township's Rates, {village id: Rates})],
+    from one summary query and one query of the months' visits."""
+    assert all(start.day == 1 and end == _next_month(start) for start, end in months)
+    if db.session.info.get(_MATTERS) or db.session.info.get(_KEYS) or \
+            db.session.info.get(_REBUILD):
+        apply_pending(db.session())
+    firsts = [start for start, _end in months]
+    by_month: dict = defaultdict(dict)
+    for (month, village_id), values in summed(township_id, firsts, by_month=True).items():
+        by_month[month][village_id] = values
+    visited = visited_by_month(township_id, firsts)
+    homes = households(township_id)
+    return [village_rates(by_month.get(first, {}), homes, visited.get(first, {}))
+            for first in firsts]

@@ -1,0 +1,180 @@
+"""The rates' summary (app.matters.summary) equals a recount from the rows after every change,
+and the board's figures read from it equal the figures counted from the rows."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.matters import operations as ops
+from app.matters import summary
+from app.matters.models import Evaluation, Matter, RateSummary, Revisit, State
+from app.matters.operations import TransitionError
+from app.matters.rates import (
+    last_months,
+    rates_by_village,
+    rates_by_village_by_month,
+    rates_by_village_from_rows,
+    year_to_date,
+)
+from app.tenancy import bind_township
+from app.townships.models import CalendarDay
+from tests import factories
+
+# Around the turn of a month in Beijing (16:00 UTC is local midnight).
+BASE = datetime(2026, 10, 28, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def town(ctx):
+    t = factories.township()
+    bind_township(db.session, t.id)
+    staff = factories.user(t, Role.CENTRE_STAFF)
+    checker = factories.user(t, Role.CENTRE_STAFF, name="督查")
+    villages = [factories.village(t, n) for n in ("东村", "西村", "南村")]
+    for v in villages:
+        factories.household(t, v)
+    db.session.commit()
+    return t, staff, checker, villages
+
+
+def assert_in_step(t):
+    assert summary.stored(t.id) == summary.recounted(t.id)
+
+
+def _step(rng, t, staff, checker, villages, matters):
+    """One random change of the kind the ledger makes; returns its name."""
+    live = [m for m in matters if db.session.get(Matter, (t.id, m)) is not None]
+    matter = db.session.get(Matter, (t.id, rng.choice(live))) if live else None
+    kind = rng.choice(["create", "create", "reply", "evaluate", "staff_rating", "reopen",
+                       "close", "withdraw", "village", "received", "revisit", "revisit_done",
+                       "delete_evaluation", "move_evaluation", "delete", "calendar"])
+    if kind == "create" or matter is None:
+        m = ops.create_matter(
+            t, channel=rng.choice(["phone", "hall", "visit"]), title="事项", actor=staff,
+            village=rng.choice([*villages, None]),
+            now=BASE + timedelta(hours=rng.randrange(-24 * 40, 24 * 10)))
+        matters.append(m.id)
+        return "create"
+    if kind in ("evaluate", "staff_rating", "close", "reopen"):
+        answered = [m for m in (db.session.get(Matter, (t.id, i)) for i in live)
+                    if m.state in (State.REPLIED, State.CLOSED)]
+        matter = rng.choice(answered) if answered else matter
+    try:
+        if kind == "reply":
+            ops.assign(matter, staff, assignee=staff)
+            ops.reply(matter, staff, public_text="已办理")
+        elif kind in ("evaluate", "staff_rating"):
+            if matter.state not in (State.REPLIED, State.CLOSED):
+                ops.assign(matter, staff, assignee=staff)
+                ops.reply(matter, staff, public_text="已办理")
+            ops.evaluate(matter, rating=rng.choice(["very_satisfied", "satisfied",
+                                                    "dissatisfied"]),
+                         source="resident_link" if kind == "evaluate" else "phone",
+                         entered_by=None if kind == "evaluate" else checker,
+                         comment=rng.choice(["", "群众说很好"]))
+        elif kind == "reopen":
+            ops.reopen(matter, staff, reason="再办")
+        elif kind == "close":
+            ops.close(matter, staff)
+        elif kind == "withdraw":
+            ops.end_without_resolution(matter, staff, to=rng.choice(
+                [State.WITHDRAWN, State.DUPLICATE]), reason="撤回")
+        elif kind == "village":  # corrected to another village (or none)
+            matter.village_id = rng.choice(villages).id if rng.random() < 0.8 else None
+        elif kind == "received":  # an import's correction of the receiving time, across months
+            matter.received_at = matter.received_at + timedelta(days=rng.choice([-20, 20]))
+        elif kind == "revisit":
+            ops.schedule_revisit(matter, date(2026, 10, 1) + timedelta(days=rng.randrange(60)))
+        elif kind == "revisit_done":
+            revisit = db.session.scalars(db.select(Revisit).where(
+                Revisit.township_id == t.id, Revisit.done_at.is_(None))).first()
+            if revisit is not None:
+                revisit.done_at = BASE
+                revisit.due_on = revisit.due_on + timedelta(days=rng.choice([0, 31]))
+        elif kind in ("delete_evaluation", "move_evaluation"):
+            evaluation = db.session.scalars(db.select(Evaluation).where(
+                Evaluation.township_id == t.id)).first()
+            if evaluation is not None:
+                if kind == "delete_evaluation":
+                    db.session.delete(evaluation)
+                else:
+                    evaluation.created_at = evaluation.created_at - timedelta(days=35)
+        elif kind == "delete":
+            db.session.delete(matter)
+        elif kind == "calendar":  # a Saturday made a working day: the response limits move
+            day = date(2026, 10, 31) + timedelta(days=7 * rng.randrange(-3, 2))
+            entered = db.session.scalars(db.select(CalendarDay).where(
+                CalendarDay.township_id == t.id, CalendarDay.day == day)).first()
+            if entered is None:
+                db.session.add(CalendarDay(township_id=t.id, day=day, is_workday=True))
+            else:
+                entered.is_workday = not entered.is_workday
+    except TransitionError:
+        db.session.rollback()
+        return "refused"
+    return kind
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_summary_equals_a_recount_after_every_change(town, seed):
+    t, staff, checker, villages = town
+    rng = random.Random(seed)
+    matters: list = []
+    kinds = set()
+    for n in range(60):
+        kinds.add(_step(rng, t, staff, checker, villages, matters))
+        if n % 3:  # most changes committed; some read inside their own transaction
+            db.session.commit()
+        assert_in_step(t)
+    db.session.commit()
+    assert len(kinds - {"refused"}) >= 10  # most kinds of change were made
+    assert db.session.scalar(db.select(db.func.count()).select_from(RateSummary)) > 0
+    # The board's figures from the summary equal those from the rows, for every period shape.
+    day = date(2026, 11, 3)
+    periods = [year_to_date(day), *last_months(day, 3),
+               (date(2026, 10, 5), date(2026, 11, 20)), (date(2026, 10, 29), date(2026, 11, 2)),
+               (date(2026, 9, 1), date(2026, 12, 1)), (date(2026, 10, 10), date(2026, 10, 12))]
+    for start, end in periods:
+        assert rates_by_village(t.id, start, end) == rates_by_village_from_rows(t.id, start, end)
+
+
+def test_bulk_inserts_are_counted_by_rebuild(town):
+    t, staff, checker, villages = town
+    m = ops.create_matter(t, channel="phone", title="事项", actor=staff, village=villages[0],
+                          now=BASE)
+    db.session.commit()
+    db.session.execute(RateSummary.__table__.delete())  # as after a bulk load: nothing counted
+    db.session.commit()
+    assert summary.stored(t.id) != summary.recounted(t.id)
+    summary.rebuild(t.id)
+    db.session.commit()
+    assert_in_step(t)
+    assert summary.stored(t.id)[(villages[0].id, date(2026, 10, 1))][0] == 1
+    assert m.id
+
+
+def test_board_months_read_the_summary_and_agree_with_the_rows(town, app):
+    t, staff, checker, villages = town
+    for n in range(6):
+        m = ops.create_matter(t, channel="phone", title="事项", actor=staff,
+                              village=villages[n % 3], now=BASE - timedelta(days=9 * n))
+        if n % 2:
+            ops.assign(m, staff, assignee=staff)
+            ops.reply(m, staff, public_text="已办理")
+    db.session.commit()
+    day = date(2026, 11, 3)
+    app.config["RATES_CACHE"] = "off"
+    try:
+        from_summary = rates_by_village_by_month(t.id, day)
+        app.config["RATES_SUMMARY"] = "off"
+        from_rows = rates_by_village_by_month(t.id, day)
+    finally:
+        app.config.pop("RATES_SUMMARY", None)
+        app.config.pop("RATES_CACHE", None)
+    assert from_summary == from_rows
+    assert sum(total.received for _m, total, _v in from_summary) == 6
