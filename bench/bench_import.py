@@ -189,7 +189,7 @@ def _run_child(*args: str) -> dict:
 def main() -> None:
     from bench.bench_server import database_urls
 
-    database_url, _app_url = database_urls()  # afresh, with the app's role made if missing
+    database_url, _app_url, _fresh = database_urls()  # afresh, with the app's role made if missing
     os.environ["MINQING_VAR_DIR"] = str(CACHE / "var")
     from app.cli import migrate_database
 

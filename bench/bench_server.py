@@ -51,18 +51,22 @@ PORTS = {"on": PORT, "page": PORT + 1, "none": PORT + 2, "bare": PORT + 3}
 APP_ROLE = "minqing_app"
 
 
-def database_urls() -> tuple[str, str]:
-    """(owner URL, app-role URL) of the bench database, made afresh unless BENCH_REUSE."""
+def database_urls(suffix: str = "") -> tuple[str, str, bool]:
+    """(owner URL, app-role URL, made afresh) of the bench database (DATABASE_URL's name, with
+    `_suffix` when given), made afresh unless BENCH_REUSE and it exists."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     raw = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1/minqing_bench")
     url = make_url(raw.replace("postgresql://", "postgresql+psycopg://", 1))
+    if suffix:
+        url = url.set(database=f"{url.database}_{suffix}")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
                               {"d": url.database}).scalar()
-        if not (os.environ.get("BENCH_REUSE") and exists):
+        fresh = not (os.environ.get("BENCH_REUSE") and exists)
+        if fresh:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{url.database}"'))
         conn.execute(text(
@@ -70,7 +74,8 @@ def database_urls() -> tuple[str, str]:
             f"THEN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"))
     admin.dispose()
     owner = url.render_as_string(hide_password=False)
-    return owner, url.set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+    app_url = url.set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
+    return owner, app_url, fresh
 
 
 def prepare(owner: str) -> dict:
@@ -263,7 +268,7 @@ def post_load(url: str, sessions: list[tuple[requests.Session, dict]],
 
 
 def main() -> None:
-    owner, app_url = database_urls()
+    owner, app_url, _fresh = database_urls()
     setup = prepare(owner)
     vacuum(owner)
     app = setup["app"]

@@ -32,11 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_server import database_urls  # noqa: E402  (after the path is set)
+
 TOWNSHIPS = int(os.environ.get("BENCH_TOWNSHIPS", 1_000))
 TENANT_MATTERS = int(os.environ.get("BENCH_TENANT_MATTERS", 50))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 30))
 ROUNDS = 3
-APP_ROLE = "minqing_app"
 
 
 def _code(n: int) -> str:
@@ -47,31 +48,6 @@ def _code(n: int) -> str:
         n, d = divmod(n, 26)
         letters = chr(ord("A") + d) + letters
     return letters
-
-
-def database(suffix: str) -> tuple[str, str, bool]:
-    """(owner URL, app-role URL, made afresh) of one bench database."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    raw = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1/minqing_bench")
-    url = make_url(raw.replace("postgresql://", "postgresql+psycopg://", 1))
-    url = url.set(database=f"{url.database}_{suffix}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
-                              {"d": url.database}).scalar()
-        fresh = not (os.environ.get("BENCH_REUSE") and exists)
-        if fresh:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-        conn.execute(text(
-            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
-            f"THEN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"))
-    admin.dispose()
-    owner = url.render_as_string(hide_password=False)
-    app_url = url.set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
-    return owner, app_url, fresh
 
 
 def build(suffix: str, others: int) -> dict:
@@ -85,7 +61,7 @@ def build(suffix: str, others: int) -> dict:
     from app.extensions import db
     from bench.bench_ledger import populate
 
-    owner, app_url, fresh = database(suffix)
+    owner, app_url, fresh = database_urls(suffix)
     app = create_app({"SQLALCHEMY_DATABASE_URI": owner, "TESTING": True})
     with app.app_context():
         migrate_database()

@@ -24,6 +24,7 @@ from app.notices.models import Document, JobRecord
 from app.tenancy import bind_township
 from tests import factories
 from tests.conftest import login
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,15 +46,6 @@ def _row(app, job_id) -> JobRecord:
                                  execution_options={"all_townships": True})
 
 
-def _wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"waited {seconds}s for {what}")
-
 
 def test_a_killed_work_horse_is_noticed_and_the_job_finishes_once(app, town, on_own_redis,
                                                                    tmp_path):
@@ -71,16 +63,16 @@ def test_a_killed_work_horse_is_noticed_and_the_job_finishes_once(app, town, on_
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         pids = tmp_path / "pids"
-        _wait(lambda: pids.exists() and pids.read_text().strip(), 60, "the job to start")
+        wait_for(lambda: pids.exists() and pids.read_text().strip(), 60, "the job to start")
         assert _row(app, job_id).state == "running"
         horse = int(pids.read_text().split()[0])
         assert horse != worker.pid  # RQ runs each job in a forked work-horse
         os.kill(horse, signal.SIGKILL)  # mid-job, as the OOM killer would
         started = time.monotonic()
-        _wait(lambda: len(pids.read_text().split()) == 2, 30, "the job to be taken up again")
+        wait_for(lambda: len(pids.read_text().split()) == 2, 30, "the job to be taken up again")
         noticed = time.monotonic() - started
         (tmp_path / "go").touch()
-        _wait(lambda: _row(app, job_id).state == "done", 30, "the job to finish")
+        wait_for(lambda: _row(app, job_id).state == "done", 30, "the job to finish")
     finally:
         worker.send_signal(signal.SIGTERM)
         try:

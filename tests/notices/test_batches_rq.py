@@ -10,10 +10,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -27,19 +25,11 @@ from app.notices.storage import storage
 from app.tenancy import bind_township
 from tests import factories
 from tests.hardening.conftest import on_own_redis, own_redis  # noqa: F401 (fixtures)
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HOUSEHOLDS = 60  # per village: 15 sheets, long enough for a work-horse to be caught mid-part
 
-
-def _wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"waited {seconds}s for {what}")
 
 
 def _state(app, batch_id):
@@ -97,11 +87,11 @@ def test_workers_share_a_batch_and_a_killed_part_is_taken_up_again(app, on_own_r
                                         stdout=logs[-1], stderr=subprocess.STDOUT))
     try:
         # A part being rendered: kill the work-horse under it, as the OOM killer would.
-        _wait(lambda: any(p.state == "rendering" and p.progress >= 1
+        wait_for(lambda: any(p.state == "rendering" and p.progress >= 1
                           for p in _state(app, batch_id)[1]), 120, "a part to be rendering")
-        horses = _wait(lambda: _horses([w.pid for w in workers]), 30, "a work-horse")
+        horses = wait_for(lambda: _horses([w.pid for w in workers]), 30, "a work-horse")
         os.kill(horses[0], signal.SIGKILL)
-        _wait(lambda: _state(app, batch_id)[0].state == "ready", 240, "the batch to be merged")
+        wait_for(lambda: _state(app, batch_id)[0].state == "ready", 240, "the batch to be merged")
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
