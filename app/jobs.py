@@ -232,16 +232,29 @@ def recover_lost() -> int:
 
 
 def requeue_lost(job_id: uuid.UUID | str) -> bool:
-    """A work-horse died under this row (RQ's work_horse_killed_handler): run it again now."""
+    """A work-horse died under this row (RQ's work_horse_killed_handler): run it again now.
+
+    Killed after claiming the row, it is running: back to pending, the attempt counted. Killed
+    before it claimed it (just forked), the row is still pending but marked as handed to Redis,
+    which `due_ids` would not push again for REDISPATCH_AFTER: that mark is cleared. True when
+    the row is pending and due now, for the caller to push; one waiting out a back-off is pushed
+    by the dispatcher when its time comes."""
     from app.notices.models import JobRecord
 
-    result = db.session.execute(
-        update(JobRecord).where(JobRecord.id == uuid.UUID(str(job_id)),
-                                JobRecord.state == "running")
-        .values(state="pending", dispatched_at=None, next_attempt_at=utcnow(), error=LOST_ERROR),
-        execution_options={"all_townships": True, "synchronize_session": False})
+    job_id = uuid.UUID(str(job_id))
+    now = utcnow()
+    options = {"all_townships": True, "synchronize_session": False}
+    db.session.execute(
+        update(JobRecord).where(JobRecord.id == job_id, JobRecord.state == "running")
+        .values(state="pending", dispatched_at=None, next_attempt_at=now, error=LOST_ERROR),
+        execution_options=options)
+    # The RQ job that carried it is gone: whether due now or after a back-off, it is pushed again.
+    next_attempt = db.session.execute(
+        update(JobRecord).where(JobRecord.id == job_id, JobRecord.state == "pending")
+        .values(dispatched_at=None).returning(JobRecord.next_attempt_at),
+        execution_options=options).scalar()
     db.session.commit()
-    return bool(result.rowcount)
+    return next_attempt is not None and next_attempt <= now
 
 
 def purge_done(days: int = 30) -> int:

@@ -87,6 +87,37 @@ def test_a_killed_work_horse_is_noticed_and_the_job_finishes_once(app, town, on_
     assert "queued again" in (tmp_path / "worker.log").read_text()
 
 
+def test_a_work_horse_killed_before_it_claimed_its_row_has_the_row_pushed_again(app, town,
+                                                                              on_own_redis):
+    """Killed just after the fork, before `execute` claimed the row: the row is still pending but
+    marked as handed to Redis, so the dispatcher would leave it for ten minutes; the handler
+    pushes it again at once. A pending row waiting out a back-off is left to wait."""
+    from workers.__main__ import horse_killed
+
+    t, admin = town
+    with app.test_request_context():
+        bind_township(db.session, t.id)
+        job_id = jobs.enqueue("tests.hardening.jobfuncs.note", t.id, "/dev/null")
+        backing_off = jobs.enqueue("tests.hardening.jobfuncs.note", t.id, "/dev/null")
+        db.session.commit()
+        jobs.run_committed()  # both pushed: dispatched_at set
+        queue = jobs._queue()
+        rq_jobs = {job.args[0]: job for job in queue.get_jobs()}
+        queue.empty()  # the worker took both; the horses die before claiming
+        row = db.session.get(JobRecord, (t.id, backing_off))
+        row.attempts, row.next_attempt_at = 1, utcnow() + timedelta(minutes=2)
+        db.session.commit()
+        assert jobs.due_ids() == []
+        horse_killed(rq_jobs[str(job_id)], 4242, 9, None)
+        horse_killed(rq_jobs[str(backing_off)], 4243, 9, None)
+        assert [job.args[0] for job in queue.get_jobs()] == [str(job_id)]
+        db.session.expire_all()
+        row = db.session.get(JobRecord, (t.id, job_id))
+        assert (row.state, row.attempts) == ("pending", 0) and row.dispatched_at is not None
+        row = db.session.get(JobRecord, (t.id, backing_off))
+        assert row.state == "pending" and row.dispatched_at is None  # the dispatcher pushes it
+
+
 def test_a_running_row_without_a_live_rq_job_goes_back_to_pending(app, town, on_own_redis,
                                                                   time_machine):
     """A worker gone altogether (machine lost): RQ's StartedJobRegistry no longer holds its job

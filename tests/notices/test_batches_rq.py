@@ -47,13 +47,31 @@ def _state(app, batch_id):
         return batch, parts, rows
 
 
-def _horses(worker_pids) -> list[int]:
-    """The work-horses (forked children) of the workers, running a job right now."""
-    found = []
-    for pid in worker_pids:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-        found += [int(p) for p in out.split()]
-    return found
+def _horse_rendering(app, batch_id) -> int | None:
+    """The work-horse (forked child of a worker) rendering a part that has claimed its row and
+    is early in its pages, found through RQ's record of each worker's current job."""
+    from redis import Redis
+    from rq import Worker
+
+    _, parts, _ = _state(app, batch_id)
+    early = {str(p.id) for p in parts if p.state == "rendering" and 1 <= p.progress <= 60}
+    if not early:
+        return None
+    with app.app_context():
+        rows = {str(r.id): r.args[0] for r in db.session.scalars(
+            select(JobRecord).where(JobRecord.func == batches.RENDER,
+                                    JobRecord.state == "running"),
+            execution_options={"all_townships": True})}
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    for worker in Worker.all(connection=connection):
+        job = worker.get_current_job()
+        if job is None or not job.args or rows.get(str(job.args[0])) not in early:
+            continue
+        out = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True,
+                             text=True).stdout.split()
+        if out:
+            return int(out[0])
+    return None
 
 
 def test_workers_share_a_batch_and_a_killed_part_is_taken_up_again(app, on_own_redis,  # noqa: F811
@@ -87,10 +105,8 @@ def test_workers_share_a_batch_and_a_killed_part_is_taken_up_again(app, on_own_r
                                         stdout=logs[-1], stderr=subprocess.STDOUT))
     try:
         # A part being rendered: kill the work-horse under it, as the OOM killer would.
-        wait_for(lambda: any(p.state == "rendering" and p.progress >= 1
-                          for p in _state(app, batch_id)[1]), 120, "a part to be rendering")
-        horses = wait_for(lambda: _horses([w.pid for w in workers]), 30, "a work-horse")
-        os.kill(horses[0], signal.SIGKILL)
+        horse = wait_for(lambda: _horse_rendering(app, batch_id), 120, "a part to be rendering")
+        os.kill(horse, signal.SIGKILL)
         wait_for(lambda: _state(app, batch_id)[0].state == "ready", 240, "the batch to be merged")
     finally:
         for worker in workers:
