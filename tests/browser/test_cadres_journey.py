@@ -193,8 +193,10 @@ def test_a_case_returned_for_changes_is_edited_and_sent_again(browser, live_serv
     case = reviewer.locator("section.card").filter(has_text="一次下访解决了村道积水")
     case.get_by_label("修改意见（退回时必填）").fill("请写明群众的评价")
     case.get_by_role("button", name="退回修改").click()
-    expect(reviewer.locator("section.card").filter(has_text="一次下访解决了村道积水")) \
-        .to_contain_text("退回修改")
+    # The badge, not the card: the card holds the button "退回修改" before the decision is made.
+    expect(reviewer.locator(".flash")).to_contain_text("已审核")
+    expect(reviewer.locator("section.card").filter(has_text="一次下访解决了村道积水")
+           .locator(".badge")).to_have_text("退回修改")
 
     author.goto(f"{live_server}/t/{t.slug}/cadres/cases")
     author.get_by_role("link", name="按意见修改后重新提交").click()

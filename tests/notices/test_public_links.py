@@ -35,7 +35,9 @@ def qr_urls(pdf: bytes) -> list[str]:
         subprocess.run(["pdftoppm", "-r", "110", "-png", "doc.pdf", "page"], cwd=tmp,
                        check=True)
         for png in sorted(Path(tmp).glob("page*.png")):
-            for code in zxingcpp.read_barcodes(Image.open(png)):
+            # QR codes only: with every format, a table's rules could read as a 1-D barcode.
+            for code in zxingcpp.read_barcodes(Image.open(png),
+                                               formats=zxingcpp.BarcodeFormat.QRCode):
                 found.append(code.text)
     return found
 
