@@ -72,7 +72,14 @@ def main() -> None:
         if app.config["JOBS_MODE"] != "rq":
             raise SystemExit("REDIS_URL is not set: jobs run inside the web process (inline)")
         queue = _queue()
-    # Every job is a fork of this process; the app (and its emptied pool) is reused.
+    # Every job is a fork of this process; the app (and its emptied pool) is reused. WeasyPrint
+    # is loaded here once, not in every fork, and what start-up made is kept out of the garbage
+    # collector's passes, which in a fork would also copy every page of it they touch.
+    import weasyprint  # noqa: F401
+
+    from app import freeze_start_up
+
+    freeze_start_up()
     # The first maintenance round (at start-up) pushes the jobs that waited in the database.
     MinqingWorker([queue], connection=queue.connection, worker_ttl=WORKER_TTL,
                   maintenance_interval=MAINTENANCE_SECONDS,
