@@ -28,6 +28,24 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def changed(obj, names) -> bool:
+    """Whether any of the attributes `names` of an ORM object changed in the session (for the
+    summaries' flush events)."""
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names
+               if name in state.attrs)
+
+
+def old_value(obj, name):
+    """An attribute's value before the session changed it (its value, when unchanged)."""
+    from sqlalchemy import inspect
+
+    history = inspect(obj).attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(obj, name)
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC timestamps on every database (SQLite forgets the zone)."""
 

@@ -23,6 +23,7 @@ from datetime import date
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
 # Characters no form, query or path of ours ever needs: C0 controls but tab, newline and carriage
@@ -105,13 +106,15 @@ def check_request_input(endpoint=None, values=None) -> None:
     """Refuse with 400 what no page of ours can answer sensibly (runs before any view)."""
     if CONTROL.search(request.path):
         abort(400, _("网址中含有不允许的控制字符。"))
-    for source, what in ((request.args, _("网址参数")), ):
+    # The labels are translated only for a refusal (asking the locale on every request loaded
+    # the signed-in user before the township was bound).
+    for source, what in ((request.args, _l("网址参数")), ):
         for key, value in source.items(multi=True):
             _check_value(key, value, what, query=True)
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
-            _check_value(key, value, _("表单"), query=False)
+            _check_value(key, value, _l("表单"), query=False)
 
 
 def _check_value(key: str, value: str, what: str, query: bool) -> None:

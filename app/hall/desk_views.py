@@ -9,6 +9,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.access import staff
 from app.accounts.models import Role, RoleGrant, User
@@ -41,8 +42,9 @@ ADMIN = (Role.TOWNSHIP_ADMIN,)
 
 
 def _options(model, *, label=lambda row: row.name, order=None, blank: str | None = None,
-             where=()):
-    rows = db.session.scalars(scoped(model).where(*where).order_by(order or model.name)).all()
+             where=(), load=()):
+    rows = db.session.scalars(scoped(model).where(*where).options(*load)
+                              .order_by(order or model.name)).all()
     # Kept for the request: the session holds rows weakly, and the chosen item or village is
     # looked up again by id (`_here`) from the identity map instead of the database.
     g.setdefault("_hall_option_rows", []).extend(rows)
@@ -51,8 +53,10 @@ def _options(model, *, label=lambda row: row.name, order=None, blank: str | None
 
 
 def _items(form_field, *, where=()):
+    # Each item's centre with it: the intake routes the matter to the chosen item's centre.
     form_field.choices = _options(ServiceItem, blank=_("请选择"),
-                                  where=(ServiceItem.active.is_(True), *where))
+                                  where=(ServiceItem.active.is_(True), *where),
+                                  load=(joinedload(ServiceItem.centre),))
 
 
 # ---------------------------------------------------------------- the intake desk
@@ -76,6 +80,16 @@ def _here(model, object_id):
     """A row of this township by an id from a form or the address, or None (nothing, a bad id,
     another township's)."""
     return get_scoped(model, object_id, current_township().id) if object_id else None
+
+
+def _resident(township, object_id) -> Resident | None:
+    """`_here` for the desk's resident, with their household (the matter's) in one statement."""
+    try:
+        key = uuid.UUID(str(object_id)) if object_id else None
+    except ValueError:
+        return None
+    return db.session.get(Resident, (township.id, key),
+                          options=[joinedload(Resident.household)]) if key else None
 
 
 def _materials(item_id) -> list[str]:
@@ -122,7 +136,7 @@ def index():
     """The front desk's main screen: find the resident, pick the item, tick materials, accept."""
     township = current_township()
     form = _intake_form(township)
-    resident = _here(Resident, form.resident_id.data)
+    resident = _resident(township, form.resident_id.data)
     if resident is None:
         form.resident_id.data = ""
     # "刷新材料" without JavaScript: re-render with the chosen item's checklist, nothing lost.

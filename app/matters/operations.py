@@ -12,9 +12,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from app.clock import township_today
 from app.extensions import db
@@ -219,12 +221,17 @@ def _number_apart(township, year: int) -> int | None:
     bind = db.session.get_bind()
     if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return None
-    create, take = _counter_statements("postgresql", township.id, year)
+    table = MatterCounter.__table__
+    # Made or moved on in one statement: the conflict's UPDATE takes the row lock as the
+    # UPDATE of _counter_statements does.
+    take = (pg_insert(table).values(township_id=township.id, year=year, last=1)
+            .on_conflict_do_update(index_elements=["township_id", "year"],
+                                   set_={"last": table.c.last + 1})
+            .returning(table.c.last))
     try:
         with bind.begin() as conn:
             conn.execute(text("select set_config('app.township', :t, true), "
                               "set_config('lock_timeout', '3s', true)"), {"t": str(township.id)})
-            conn.execute(create)
             return conn.execute(take).scalar_one()
     except IntegrityError:  # the township is not committed yet
         return None
@@ -232,17 +239,34 @@ def _number_apart(township, year: int) -> int | None:
         return None
 
 
+_FRESH_SEQS = "matter_event_seqs_of_new_matters"  # session.info: {matter id: last seq}
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_fresh_seqs(session, transaction) -> None:
+    if transaction.parent is not None and not transaction.nested:
+        return  # a flush's own inner transaction
+    # Committed, others may add events; rolled back (a savepoint too), the events may be gone.
+    session.info.pop(_FRESH_SEQS, None)
+
+
 def _record(matter: Matter, kind: str, actor=None, actor_kind: str = "user",
             from_state: str | None = None, to_state: str | None = None, **data) -> MatterEvent:
-    seq = (
-        db.session.scalar(
-            select(func.max(MatterEvent.seq)).where(
-                MatterEvent.township_id == matter.township_id,
-                MatterEvent.matter_id == matter.id,
+    # A matter made in this transaction has no events but the ones recorded here (nobody else
+    # sees it before the commit): its next seq is known without asking the database.
+    fresh = db.session.info.get(_FRESH_SEQS, {})
+    if matter.id in fresh:
+        seq = fresh[matter.id] + 1
+    else:
+        seq = (
+            db.session.scalar(
+                select(func.max(MatterEvent.seq)).where(
+                    MatterEvent.township_id == matter.township_id,
+                    MatterEvent.matter_id == matter.id,
+                )
             )
-        )
-        or 0
-    ) + 1
+            or 0
+        ) + 1
     event = MatterEvent(
         township_id=matter.township_id,
         matter_id=matter.id,
@@ -256,6 +280,8 @@ def _record(matter: Matter, kind: str, actor=None, actor_kind: str = "user",
     )
     db.session.add(event)
     db.session.flush()
+    if matter.id in fresh:
+        fresh[matter.id] = seq
     from app.notices import residents
 
     residents.on_event(matter, event)  # a public step: the resident who agreed hears of it
@@ -365,6 +391,7 @@ def create_matter(township, *, channel: str, title: str, actor=None, description
     )
     db.session.add(matter)
     db.session.flush()
+    db.session.info.setdefault(_FRESH_SEQS, {})[matter.id] = 0
     _record(matter, "created", actor, "system" if actor is None else "user", None,
             State.RECEIVED.value, channel=channel, due_on=matter.due_on)
     return matter

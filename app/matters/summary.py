@@ -35,12 +35,14 @@ from app.extensions import db
 from app.matters.models import NO_VILLAGE, Evaluation, Matter, RateSummary, Revisit
 from app.matters.rates import (
     COUNTS,
-    household_counts,
+    _matter_counts,
     month_period,
     period_counts,
     village_rates,
     visited_counts,
 )
+from app.models import changed, old_value
+from app.tenancy import bound_to
 from app.townships.models import Township
 
 _KEYS = "rate_summary_keys"  # session.info: {township id: set of (village id, month)}
@@ -48,6 +50,11 @@ _MATTERS = "rate_summary_matters"  # session.info: {township id: set of matter i
 _REBUILD = "rate_summary_rebuild"  # session.info: {township id: set of months, or None: all}
 _HOUSEHOLDS = "rate_summary_households"  # session.info: {township id: household_counts}
 _ON = "rate_summary_on"
+# session.info: {matter id: the Matter} inserted in this transaction, and the ids of matters whose
+# evaluations or revisits were written in it: a new matter with neither counts in one row only,
+# read from the object instead of the database.
+_NEW = "rate_summary_new_matters"
+_EVENTFUL = "rate_summary_eventful"
 
 MATTER_FIELDS = ("village_id", "received_at", "state", "replied_at", "due_on",
                  "first_response_at", "township_id")
@@ -102,21 +109,6 @@ def matter_keys(session, township_id, matter_ids) -> set[tuple[uuid.UUID | None,
     return keys
 
 
-def _changed(obj, names) -> bool:
-    from sqlalchemy import inspect
-
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names
-               if name in state.attrs)
-
-
-def _old_value(obj, name):
-    from sqlalchemy import inspect
-
-    history = inspect(obj).attrs[name].history
-    return history.deleted[0] if history.deleted else getattr(obj, name)
-
-
 def _mark_rebuild(session, township_id, months) -> None:
     pending = session.info.setdefault(_REBUILD, {})
     if months is None or pending.get(township_id, set()) is None:
@@ -140,14 +132,14 @@ def _before_flush(session, _context, _instances) -> None:
     old: dict = defaultdict(set)
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Matter):
-            if obj in session.deleted or _changed(obj, ("village_id", "received_at",
-                                                        "township_id")):
-                old[_old_value(obj, "township_id")].add(_old_value(obj, "id"))
+            if obj in session.deleted or changed(obj, ("village_id", "received_at",
+                                                       "township_id")):
+                old[old_value(obj, "township_id")].add(old_value(obj, "id"))
         elif isinstance(obj, (Evaluation, Revisit)):
             moved = ("matter_id", "created_at" if isinstance(obj, Evaluation) else "due_on")
-            if obj in session.deleted or _changed(obj, moved):
-                old[obj.township_id].add(_old_value(obj, "matter_id"))
-        elif isinstance(obj, Township) and _changed(obj, ("timezone",)):
+            if obj in session.deleted or changed(obj, moved):
+                old[obj.township_id].add(old_value(obj, "matter_id"))
+        elif isinstance(obj, Township) and changed(obj, ("timezone",)):
             _mark_rebuild(session, obj.id, None)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, NationalYear):  # a year's official schedule entered or dropped
@@ -155,8 +147,8 @@ def _before_flush(session, _context, _instances) -> None:
                 _mark_rebuild(session, township_id, None)
         elif isinstance(obj, (CalendarDay, NationalDay)):
             days = {obj.day}
-            if obj not in session.new and _changed(obj, ("day",)):
-                days.add(_old_value(obj, "day"))
+            if obj not in session.new and changed(obj, ("day",)):
+                days.add(old_value(obj, "day"))
             months = set().union(*(_calendar_months(d) for d in days if d))
             if isinstance(obj, CalendarDay):
                 _mark_rebuild(session, obj.township_id, months)
@@ -177,10 +169,15 @@ def _after_flush(session, _context) -> None:
     touched = session.info.setdefault(_MATTERS, {})
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Matter):
-            if obj in session.new or obj in session.deleted or _changed(obj, MATTER_FIELDS):
+            if obj in session.new:
+                session.info.setdefault(_NEW, {})[obj.id] = obj
+            if obj in session.new or obj in session.deleted or changed(obj, MATTER_FIELDS):
                 touched.setdefault(obj.township_id, set()).add(obj.id)
         elif isinstance(obj, (Evaluation, Revisit)):
             touched.setdefault(obj.township_id, set()).add(obj.matter_id)
+            session.info.setdefault(_EVENTFUL, set()).add(obj.matter_id)
+            if obj in session.deleted or changed(obj, ("matter_id",)):
+                session.info[_EVENTFUL].add(old_value(obj, "matter_id"))
         elif isinstance(obj, Household):
             session.info.pop(_HOUSEHOLDS, None)
 
@@ -195,8 +192,32 @@ def _before_commit(session) -> None:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, *_args) -> None:
-    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS):
+    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS, _NEW, _EVENTFUL):
         session.info.pop(name, None)
+
+
+def _new_matter_keys(session, township_id, ids) -> tuple[set, set]:
+    """(the keys of the matters inserted in this transaction that have no evaluation or revisit
+    written in it, read from the objects as flushed; the ids left to ask the database about).
+    Nobody else sees such a matter before the commit, so it counts in its receiving month only."""
+    from sqlalchemy import inspect
+
+    new = session.info.get(_NEW, {})
+    eventful = session.info.get(_EVENTFUL, set())
+    keys, rest = set(), set()
+    zone = None
+    for matter_id in ids:
+        obj = new.get(matter_id)
+        state = inspect(obj) if obj is not None else None
+        if (state is None or matter_id in eventful or state.deleted or state.detached
+                or state.session is not session or obj in session.deleted
+                or {"village_id", "received_at", "township_id"} & state.expired_attributes
+                or state.modified or obj.township_id != township_id):
+            rest.add(matter_id)
+            continue
+        zone = zone or _zone(session, township_id)
+        keys.add((obj.village_id, _local_month(zone, obj.received_at)))
+    return keys, rest
 
 
 def apply_pending(session=None) -> None:
@@ -207,15 +228,27 @@ def apply_pending(session=None) -> None:
     touched = session.info.pop(_MATTERS, {})
     keys = session.info.pop(_KEYS, {})
     rebuilds = session.info.pop(_REBUILD, {})
+    matters_only = {}
     for township_id, ids in touched.items():
-        keys.setdefault(township_id, set()).update(matter_keys(session, township_id, ids))
+        known, rest = _new_matter_keys(session, township_id, ids)
+        others = matter_keys(session, township_id, rest)
+        # Rows only new matters without evaluations or revisits changed: their evaluations'
+        # and revisits' counts are as the last transaction to change them left them (it
+        # counted them under the row's lock, as this one will).
+        matters_only[township_id] = known - others - keys.get(township_id, set())
+        keys.setdefault(township_id, set()).update(known, others)
+    # Each township is counted while bound to it: one transaction may have written rows of
+    # several (an operator's sweep), and row-level security shows a township's rows only to it.
     for township_id, months in rebuilds.items():
-        rebuild(township_id, months, session=session)
+        with bound_to(session, township_id):
+            rebuild(township_id, months, session=session)
     for township_id, township_keys in keys.items():
         done = rebuilds.get(township_id, set())
         if done is None:
             continue
-        recount(session, township_id, {k for k in township_keys if k[1] not in done})
+        with bound_to(session, township_id):
+            recount(session, township_id, {k for k in township_keys if k[1] not in done},
+                    matters_only=matters_only.get(township_id, set()))
 
 
 def _insert(session):
@@ -227,23 +260,36 @@ def _insert(session):
     return insert(RateSummary)
 
 
-def recount(session, township_id, keys) -> None:
-    """Count the (village, month) rows again from the rows, each locked first."""
+def recount(session, township_id, keys, matters_only=frozenset()) -> None:
+    """Count the (village, month) rows again from the rows, each locked first. For the keys in
+    `matters_only` (only matters changed there) the matters' counts alone are counted again."""
     township = session.get(Township, township_id)
     if township is None:  # the township itself deleted
         return
     for village_id, month in sorted(keys, key=lambda k: (str(k[0] or NO_VILLAGE), k[1])):
         stored = village_id or NO_VILLAGE
-        session.execute(_insert(session).values(township_id=township_id, village_id=stored,
-                                                month=month).on_conflict_do_nothing())
-        session.execute(select(RateSummary.month).where(
+        lock = select(RateSummary.month).where(
             RateSummary.township_id == township_id, RateSummary.village_id == stored,
-            RateSummary.month == month).with_for_update())
-        counts = period_counts(township, month, _next_month(month), village=village_id)
-        values = counts.get(village_id, [0] * len(COUNTS))
+            RateSummary.month == month).with_for_update()
+        # The row usually exists (this month of this village): locked in one statement.
+        existed = session.execute(lock).first() is not None
+        if not existed:
+            session.execute(_insert(session).values(township_id=township_id,
+                                                    village_id=stored,
+                                                    month=month).on_conflict_do_nothing())
+            session.execute(lock)
+        if existed and (village_id, month) in matters_only:
+            one = (Matter.village_id.is_(None) if village_id is None
+                   else Matter.village_id == village_id)
+            figures = _matter_counts(township, month, _next_month(month),
+                                     [Matter.township_id == township_id, one], Matter.village_id)
+            values = dict(zip(COUNTS[:4], figures.get(village_id, [0] * 4), strict=True))
+        else:
+            counts = period_counts(township, month, _next_month(month), village=village_id)
+            values = dict(zip(COUNTS, counts.get(village_id, [0] * len(COUNTS)), strict=True))
         session.execute(update(RateSummary).where(
             RateSummary.township_id == township_id, RateSummary.village_id == stored,
-            RateSummary.month == month).values(dict(zip(COUNTS, values, strict=True))))
+            RateSummary.month == month).values(values))
 
 
 def _all_months(session, township) -> list[date]:
@@ -415,7 +461,10 @@ def households(township_id) -> dict:
     """household_counts, once per transaction (a flush of a household forgets it)."""
     cache = db.session.info.setdefault(_HOUSEHOLDS, {})
     if township_id not in cache:
-        cache[township_id] = household_counts(township_id)
+        from app.counties import summary as county_summary
+
+        # Kept per village with the households themselves (app.counties.summary).
+        cache[township_id] = county_summary.village_households(township_id)
     return cache[township_id]
 
 
@@ -423,32 +472,28 @@ def rates_by_village(township_id, start: date, end: date):
     """rates.rates_by_village by village: (township's Rates, {village id: Rates})."""
     township = db.session.get(Township, township_id)
     return village_rates(counts(township, start, end), households(township_id),
-                         visited_counts(township_id, start, end))
+                         visited_in(township_id, start, end))
+
+
+def visited_in(township_id, start: date, end: date) -> dict:
+    """visited_counts of [start, end): kept for the standard periods (a calendar month, quarter,
+    half-year or year: app.counties.summary), counted from the period's visits otherwise."""
+    from app.counties import summary as county_summary
+
+    kind = county_summary.standard_kind(start, end)
+    if kind is None:
+        return visited_counts(township_id, start, end)
+    return county_summary.village_visited(township_id, kind, [start])[start]
 
 
 def visited_by_month(township_id, months: list[date]) -> dict:
-    """{month: visited_counts of that month} for whole local months, in one query."""
+    """{month: visited_counts of that month} for whole local months, in one query of the kept
+    counts (app.counties.summary)."""
     if not months:
         return {}
-    from app.households.models import Household, Visit
+    from app.counties import summary as county_summary
 
-    if db.session.get_bind().dialect.name == "postgresql":
-        month = func.cast(func.date_trunc("month", Visit.visited_on), db.Date)
-    else:
-        month = func.strftime("%Y-%m-01", Visit.visited_on)
-    out: dict = {}
-    for first, village_id, seen in db.session.execute(
-            select(month, Household.village_id, func.count(func.distinct(Household.id)))
-            .join(Visit, (Visit.township_id == Household.township_id)
-                  & (Visit.household_id == Household.id))
-            .where(Household.township_id == township_id, Household.active.is_(True),
-                   Visit.township_id == township_id, Visit.visited_on >= min(months),
-                   Visit.visited_on < _next_month(max(months)))
-            .group_by(month, Household.village_id)):
-        if isinstance(first, str):
-            first = date.fromisoformat(first)
-        out.setdefault(first, {})[village_id] = seen
-    return out
+    return county_summary.village_visited(township_id, "m", months)
 
 
 def rates_by_village_months(township_id, months: list[tuple[date, date]]) -> list:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from functools import cache, lru_cache
+from itertools import chain
 
 import chinese_calendar
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.townships.models import CalendarDay
@@ -41,6 +43,34 @@ def _library_workday(day: date) -> bool | None:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         return None
+
+
+_KEPT = "work_calendars"  # session.info: {township id: WorkCalendar} for this transaction
+
+
+def _is_calendar_row(obj) -> bool:
+    from app.holidays.models import NationalDay, NationalYear
+
+    return isinstance(obj, (CalendarDay, NationalDay, NationalYear))
+
+
+def _calendar_pending(session) -> bool:
+    return any(_is_calendar_row(o) for o in chain(session.new, session.dirty, session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_calendars(session, _context) -> None:
+    if _KEPT in session.info and _calendar_pending(session):
+        session.info.pop(_KEPT, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_calendars(session, transaction) -> None:
+    if transaction.parent is not None and not transaction.nested:
+        return  # a flush's own inner transaction
+    # Another transaction may change the calendar once this one is over (a savepoint's end:
+    # what it changed may be gone).
+    session.info.pop(_KEPT, None)
 
 
 def national_schedule() -> tuple[dict[date, tuple[bool, str]], set[int]]:
@@ -76,6 +106,19 @@ class WorkCalendar:
 
     @classmethod
     def for_township(cls, township_id: uuid.UUID) -> WorkCalendar:
+        """The township's calendar, loaded once per transaction (an intake asks for it for the
+        promised date and again for the rates' summary); a calendar entry changed in the
+        session, flushed or not, loads it afresh."""
+        session = db.session()
+        kept = session.info.setdefault(_KEPT, {})
+        if _calendar_pending(session):
+            kept.clear()
+        if township_id not in kept:
+            kept[township_id] = cls._load(township_id)
+        return kept[township_id]
+
+    @classmethod
+    def _load(cls, township_id: uuid.UUID) -> WorkCalendar:
         rows = db.session.execute(
             select(CalendarDay.day, CalendarDay.is_workday).where(
                 CalendarDay.township_id == township_id

@@ -143,6 +143,31 @@ def test_summary_equals_a_recount_after_every_change(town, seed):
         assert rates_by_village(t.id, start, end) == rates_by_village_from_rows(t.id, start, end)
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_new_matters_with_other_changes_in_one_transaction_stay_exact(town, seed):
+    """A new matter's row is recounted from the object and the matters alone (app.matters.
+    summary._new_matter_keys): never when its month also had evaluations or revisits changed in
+    the same transaction, its own included."""
+    t, staff, checker, villages = town
+    rng = random.Random(seed)
+    matters: list = []
+    for _ in range(25):
+        for _ in range(rng.randrange(1, 5)):  # several changes, then one commit
+            _step(rng, t, staff, checker, villages, matters)
+        if rng.random() < 0.5 and matters:  # a matter made and rated in the same transaction
+            m = ops.create_matter(t, channel="phone", title="当场", actor=staff,
+                                  village=rng.choice(villages), now=BASE)
+            matters.append(m.id)
+            try:
+                ops.assign(m, staff, assignee=staff)
+                ops.reply(m, staff, public_text="已答复")
+                ops.evaluate(m, rating="satisfied", source="resident_link")
+            except TransitionError:
+                pass
+        db.session.commit()
+        assert_in_step(t)
+
+
 def test_bulk_inserts_are_counted_by_rebuild(town):
     t, staff, checker, villages = town
     m = ops.create_matter(t, channel="phone", title="事项", actor=staff, village=villages[0],
