@@ -58,6 +58,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     Path(app.config["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
+    from app.board.fast import FastBoard
+
+    # The board for anonymous visitors, from its cache before Flask's request machinery.
+    app.wsgi_app = FastBoard(app, app.wsgi_app)
     if app.config["PROXY_COUNT"]:
         # Behind nginx: trust its X-Forwarded-* headers, so rate limits see the real address.
         from werkzeug.middleware.proxy_fix import ProxyFix

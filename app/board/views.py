@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.access import public
+from app.board import fast
 from app.board.cache import board_cache
 from app.extensions import db, limiter
 from app.households.models import FindingKind, Village
@@ -59,10 +60,16 @@ def index():
     period = board_period(township, month)
     key = (township.id, str(get_locale()), period,
            tuple(sorted((k, v) for k, v in request.args.items() if k in BOARD_ARGS)))
-    html = board_cache.get(township.id, key)
+    # The version read before the rows (by app.board.fast, before this request's first
+    # statement, when it knew the township): an entry is kept under the version it was
+    # rendered after.
+    read = fast.version_read(request.environ, township.id)
+    version = board_cache.version(township.id) if read is ... else read and read[1]
+    html = board_cache.get(township.id, key, version)
     if html is None:
         html = render_template("board/_board.html", **_board_context(township, month, period))
-        board_cache.put(township.id, key, html)
+        board_cache.put(township.id, key, html, version)
+    fast.may_keep(request.environ, township.id)
     return render_template("board/index.html", township=township, board_html=Markup(html))
 
 
@@ -92,6 +99,11 @@ def period_name(period, month) -> str:
     return _("本年以来（%(y)d年1月1日至%(m)d月%(d)d日）", y=start.year, m=last.month, d=last.day)
 
 
+def _pct_text(f) -> str:
+    """A rate in the trend tables: one decimal, or — where nothing was counted."""
+    return "—" if f is None or not f.denominator else f"{f.percent:.1f}"
+
+
 def board_charts(township, villages, rates) -> dict:
     """The board's pictures: each rate over the last 12 months for the township and each
     village (with the numbers as a table), and the villages compared in bars."""
@@ -112,7 +124,11 @@ def board_charts(township, villages, rates) -> dict:
         series = [(names[0], [pc(r.visit_rate) for r in months]),
                   (names[1], [pc(r.resolution_rate) for r in months]),
                   (names[2], [pc(r.satisfaction_rate) for r in months])]
-        trends.append(dict(name=name, rows=list(zip(labels, months, strict=True)),
+        # The table under each chart, its cells as text already: ~1,400 cells on a board of 20
+        # villages, a Jinja macro call each was a third of the page's rendering.
+        rows = [(label, _pct_text(r.visit_rate), _pct_text(r.resolution_rate),
+                 _pct_text(r.satisfaction_rate)) for label, r in zip(labels, months, strict=True)]
+        trends.append(dict(name=name, rows=rows,
                            chart=charts.trend(_("%(name)s近12个月三率", name=name), labels,
                                               series)))
     compare = []
