@@ -112,6 +112,7 @@ def _import_models() -> None:
     # The rates' summary listens to every session's flushes and commits (kept in the same
     # transaction as the ledger's changes).
     importlib.import_module("app.matters.summary")
+    importlib.import_module("app.counties.summary")  # the county's household and visit counts
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -13,6 +13,25 @@ from sqlalchemy import select
 from app.extensions import db
 
 
+def _check_summary(summary, rebuild: bool, slug: str | None, source: str) -> None:
+    """Say for each township (or the one of `slug`) whether a kept summary (a module with
+    `agrees` and `rebuild`) equals a recount from the rows, or count it again."""
+    from app.tenancy import bind_township
+    from app.townships.models import Township
+
+    bind_township(db.session, None)
+    query = select(Township.id, Township.slug).order_by(Township.slug)
+    if slug:
+        query = query.where(Township.slug == slug)
+    for township_id, name in db.session.execute(query).all():
+        if rebuild:
+            rows = summary.rebuild(township_id)
+            db.session.commit()
+            click.echo(f"{name}: {rows} rows counted from {source}")
+        else:
+            click.echo(f"{name}: {'in step' if summary.agrees(township_id) else 'DIFFERS'}")
+
+
 def migrate_database() -> None:
     """Apply every migration up to the one head (tests/test_schema.py keeps it one).
 
@@ -24,6 +43,10 @@ def migrate_database() -> None:
     from app.matters import summary
 
     if summary.fill_missing():  # the rates' summary of townships it has never counted
+        db.session.commit()
+    from app.counties import summary as county_summary
+
+    if county_summary.fill_missing():  # the county's household and visit counts, likewise
         db.session.commit()
 
 
@@ -70,20 +93,18 @@ def register_cli(app: Flask) -> None:
     def rates_summary_cmd(rebuild, slug):
         """The rates' counts per village and month (app.matters.summary), from the rows."""
         from app.matters import summary
-        from app.tenancy import bind_township
-        from app.townships.models import Township
 
-        bind_township(db.session, None)
-        query = select(Township.id, Township.slug).order_by(Township.slug)
-        if slug:
-            query = query.where(Township.slug == slug)
-        for township_id, name in db.session.execute(query).all():
-            if rebuild:
-                rows = summary.rebuild(township_id)
-                db.session.commit()
-                click.echo(f"{name}: {rows} rows counted from the ledger")
-            else:
-                click.echo(f"{name}: {'in step' if summary.agrees(township_id) else 'DIFFERS'}")
+        _check_summary(summary, rebuild, slug, "the ledger")
+
+    @group.command("county-summary")
+    @click.option("--rebuild", is_flag=True, help="count every township's rows again")
+    @click.option("--slug", help="only this township")
+    def county_summary_cmd(rebuild, slug):
+        """The county's household and visit counts per village and cadre (app.counties.summary),
+        compared with (or counted again from) the rows."""
+        from app.counties import summary
+
+        _check_summary(summary, rebuild, slug, "households and visits")
 
     @group.command("create-operator")
     @click.argument("username")

@@ -150,15 +150,17 @@ def county_total(rows) -> object:
 
 
 def county_trends(township_ids, day: date, today: date) -> list[dict]:
-    """The county's figures by month (last 12) and quarter (last 4), from cached_figures, the
-    function of the comparison table, summed over the townships."""
-    from app.counties.figures import cached_figures
+    """The county's figures by month (last 12) and quarter (last 4): the comparison table's
+    definitions summed over the townships (app.counties.figures.period_totals), each figure
+    counted once grouped by period."""
+    from app.counties.figures import cached_period_totals
 
+    months, quarters = last_months(day), last_quarters(day)
     points = {
-        "month": [(f"{m[0].month}月", county_total(
-            cached_figures(township_ids, *m, today).values())) for m in last_months(day)],
-        "quarter": [(f"{q[0].year % 100}Q{(q[0].month - 1) // 3 + 1}", county_total(
-            cached_figures(township_ids, *q, today).values())) for q in last_quarters(day)]}
+        "month": list(zip([f"{m[0].month}月" for m in months],
+                          cached_period_totals(township_ids, months, today), strict=True)),
+        "quarter": list(zip([f"{q[0].year % 100}Q{(q[0].month - 1) // 3 + 1}" for q in quarters],
+                            cached_period_totals(township_ids, quarters, today), strict=True))}
     names = [_(label) for _a, label in COUNTY_FIGURES]
     out = []
     for key, title in (("month", _("按月")), ("quarter", _("按季度"))):

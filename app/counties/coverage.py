@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.counties.models import CountyGrant, CountyRole
 from app.extensions import db
-from app.households.models import Household, Village
+from app.households.models import Village
 from app.spreadsheets import SheetWriter
+from app.tenancy import across_townships
 from app.townships.models import Township
 
 FAR_BELOW, FAR_ABOVE = 0.5, 1.5  # of the norm
@@ -68,37 +69,38 @@ class Coverage:
 
 
 def coverage(county, township_ids) -> Coverage:
+    """Read from the county's kept counts (app.counties.summary): households and those with a
+    contact cadre per village, and per (township, contact cadre)."""
+    from app.counties import summary as county_summary
+    from app.counties.models import NO_CADRE
+    from app.counties.models import CountyHouseholdCount as kept
+
     ids = list(township_ids)
-    towns = dict(db.session.execute(select(Township.id, Township.name)
-                                    .where(Township.id.in_(ids))).all()) if ids else {}
+    if county_summary.pending():
+        county_summary.apply_pending(db.session())
     places = []
     if ids:
-        for tid, vid, vname, n, covered in db.session.execute(
-                select(Household.township_id, Household.village_id, Village.name, func.count(),
-                       func.sum(case((Household.contact_cadre_id.is_not(None), 1), else_=0)))
-                .join(Village, (Village.township_id == Household.township_id)
-                      & (Village.id == Household.village_id))
-                .where(Household.township_id.in_(ids), Household.active.is_(True))
-                .group_by(Household.township_id, Household.village_id, Village.name),
-                execution_options={"all_townships": True}):
-            places.append(Place(tid, towns.get(tid, ""), vid, vname, n, int(covered or 0)))
+        for tid, town, vid, vname, n, covered in across_townships(
+                select(kept.township_id, Township.name, kept.group_id, Village.name,
+                       kept.households, kept.covered)
+                .join(Township, Township.id == kept.township_id)
+                .join(Village, (Village.township_id == kept.township_id)
+                      & (Village.id == kept.group_id))
+                .where(kept.township_id.in_(ids), kept.dim == "v", kept.households > 0)):
+            places.append(Place(tid, town, vid, vname, n, covered))
     places.sort(key=lambda p: (p.township, p.village))
-    county_cadres = set(db.session.scalars(select(CountyGrant.user_id).where(
-        CountyGrant.county_id == county.id, CountyGrant.role == CountyRole.COUNTY_CADRE.value)))
-    loads: dict = {}
-    if ids:
-        for uid, n, spread in db.session.execute(
-                select(Household.contact_cadre_id, func.count(),
-                       func.count(func.distinct(Household.township_id)))
-                .where(Household.township_id.in_(ids), Household.active.is_(True),
-                       Household.contact_cadre_id.is_not(None))
-                .group_by(Household.contact_cadre_id), execution_options={"all_townships": True}):
-            loads[uid] = (n, spread)
-    people = set(loads) | county_cadres
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(people))).all()
-                 ) if people else {}
-    cadres = [CadreLoad(uid, names.get(uid, ""), uid in county_cadres, *loads.get(uid, (0, 0)))
-              for uid in people]
+    granted = select(CountyGrant.user_id).where(
+        CountyGrant.county_id == county.id, CountyGrant.role == CountyRole.COUNTY_CADRE.value)
+    loads = (select(kept.group_id.label("user_id"), func.sum(kept.households).label("n"),
+                    func.count().label("spread"))
+             .where(kept.township_id.in_(ids), kept.dim == "c",
+                    kept.group_id != NO_CADRE, kept.households > 0)
+             .group_by(kept.group_id).subquery())
+    cadres = [CadreLoad(uid, name or "", bool(county_cadre), int(n or 0), int(spread or 0))
+              for uid, name, county_cadre, n, spread in across_townships(
+                  select(User.id, User.name, User.id.in_(granted), loads.c.n, loads.c.spread)
+                  .outerjoin(loads, loads.c.user_id == User.id)
+                  .where(loads.c.user_id.is_not(None) | User.id.in_(granted)))]
     cadres.sort(key=lambda c: (-abs(c.households - county.households_per_cadre), c.name))
     return Coverage(county.households_per_cadre, places, cadres)
 

@@ -53,6 +53,7 @@ from app.matters.rates import (
     utc_bounds,
 )
 from app.matters.summary import whole_months
+from app.tenancy import across_townships
 from app.townships.models import Township
 
 FIGURES = ("resolution_rate", "on_time_rate", "satisfaction_rate", "visit_rate", "coverage",
@@ -115,9 +116,13 @@ class Row:
     @property
     def score(self) -> float:
         """The ranking score: the mean of the defined rates (the three rates, on time and
-        coverage), less the overdue share; undefined rates are left out, not counted as zero."""
-        values = [getattr(self, name).value for name in RANKED_BY]
-        values = [v for v in values if v is not None]
+        coverage — RANKED_BY, in that order), less the overdue share; undefined rates are left
+        out, not counted as zero. Plain arithmetic on the counts (10,000 cadres are ranked on
+        each view), the same values as the Figures."""
+        values = [n / d for n, d in ((self.resolved, self.received), (self.happy, self.rated),
+                                     (self.visited, self.households),
+                                     (self.on_time, self.received),
+                                     (self.covered, self.households)) if d]
         base = sum(values) / len(values) if values else 0.0
         penalty = self.overdue / self.received if self.received else 0.0
         return base - penalty
@@ -182,14 +187,43 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
         if not months or months[0] != start or month_period(months[-1])[1] != end:
             months = []
 
+    from app.counties import summary as county_summary
+
+    # A standard period (month, quarter, half-year, year): households, coverage, visited
+    # households (and visits, but a cadre's own visits) summed from the kept summary.
+    kind = county_summary.standard_kind(start, end)
+
+    known = rows.get  # called for every result row: ten thousand cadres, several queries
+
     def row(values) -> Row | None:
         key = values[0] if len(values) == 1 else tuple(values)
-        if key is None or (isinstance(key, tuple) and None in key):
-            return None
-        if key not in rows:
-            rows[key] = Row(key)
-        return rows[key]
+        r = known(key)
+        if r is None:
+            if key is None or (type(key) is tuple and None in key):
+                return None
+            r = rows[key] = Row(key)
+        return r
 
+    if kind:
+        ids = list(township_ids)
+        for key, (n, covered) in county_summary.household_counts(ids, by).items():
+            r = n and row(list(key) if isinstance(key, tuple) else [key])
+            if r:
+                r.households += n
+                r.covered += covered
+        for key, (seen, n) in county_summary.visit_counts(ids, kind, start, by).items():
+            # (a cadre's row counts the visits they made, below)
+            r = (seen or (n and by != "cadre")) and row(
+                list(key) if isinstance(key, tuple) else [key])
+            if r:
+                r.visited += seen
+                if by != "cadre":
+                    r.visits += n
+        if by == "cadre":
+            for visitor, n in county_summary.visits_made(ids, kind, start).items():
+                r = n and row([visitor])
+                if r:
+                    r.visits += n
     for zone, ids in _zones(township_ids).items():
         lo, hi = utc_bounds(zone, start, end)
         g = groups["matter"]
@@ -201,12 +235,12 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
         went_up = exists().where(CountyEscalation.township_id == Matter.township_id,
                                  CountyEscalation.matter_id == Matter.id)
         escalated = case((went_up, 1), else_=0)
-        for *key, n, res, ot, late, esc in db.session.execute(
+        for *key, n, res, ot, late, esc in across_townships(
                 select(*g, func.count(), func.sum(resolved), func.sum(on_time),
                        func.sum(open_late), func.sum(escalated))
                 .where(Matter.township_id.in_(ids), Matter.received_at >= lo,
                        Matter.received_at < hi, Matter.state.not_in(NOT_COUNTED))
-                .group_by(*g), execution_options={"all_townships": True}):
+                .group_by(*g)):
             r = row(key)
             if r:
                 r.received += n
@@ -231,45 +265,45 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
         if by == "village":
             query = query.join(Matter, (Matter.township_id == Evaluation.township_id)
                                & (Matter.id == Evaluation.matter_id))
-        for *key, n, happy in db.session.execute(query.group_by(*g),
-                                                 execution_options={"all_townships": True}):
+        for *key, n, happy in across_townships(query.group_by(*g)):
             r = row(key)
             if r:
                 r.rated += n
                 r.happy += int(happy or 0)
 
         g = groups["household"]
-        # Households visited in the period: one pass over the period's visits, joined (a hash
-        # join), instead of an EXISTS probe per household.
-        seen_in_period = (select(Visit.township_id, Visit.household_id)
-                          .where(Visit.township_id.in_(ids), Visit.visited_on >= start,
-                                 Visit.visited_on < end).distinct().subquery())
-        for *key, n, seen, covered in db.session.execute(
-                select(*g, func.count(), func.count(seen_in_period.c.household_id),
-                       func.sum(case((Household.contact_cadre_id.is_not(None), 1), else_=0)))
-                .select_from(Household)
-                .outerjoin(seen_in_period,
-                           (seen_in_period.c.township_id == Household.township_id)
-                           & (seen_in_period.c.household_id == Household.id))
-                .where(Household.township_id.in_(ids), Household.active.is_(True))
-                .group_by(*g), execution_options={"all_townships": True}):
-            r = row(key)
-            if r:
-                r.households += n
-                r.visited += int(seen or 0)
-                r.covered += int(covered or 0)
+        if not kind:  # otherwise counted from the summary above
+            # Households visited in the period: one pass over the period's visits, joined (a
+            # hash join), instead of an EXISTS probe per household.
+            seen_in_period = (select(Visit.township_id, Visit.household_id)
+                              .where(Visit.township_id.in_(ids), Visit.visited_on >= start,
+                                     Visit.visited_on < end).distinct().subquery())
+            covered = func.sum(case((Household.contact_cadre_id.is_not(None), 1), else_=0))
+            for *key, n, seen, cov in across_townships(
+                    select(*g, func.count(), func.count(seen_in_period.c.household_id), covered)
+                    .select_from(Household)
+                    .outerjoin(seen_in_period,
+                               (seen_in_period.c.township_id == Household.township_id)
+                               & (seen_in_period.c.household_id == Household.id))
+                    .where(Household.township_id.in_(ids), Household.active.is_(True))
+                    .group_by(*g)):
+                r = row(key)
+                if r:
+                    r.households += n
+                    r.visited += int(seen or 0)
+                    r.covered += int(cov or 0)
 
         g = groups["visit"]
-        query = select(*g, func.count()).select_from(Visit).where(Visit.township_id.in_(ids),
-                                               Visit.visited_on >= start, Visit.visited_on < end)
-        if by == "village":
-            query = query.join(Household, (Household.township_id == Visit.township_id)
-                               & (Household.id == Visit.household_id))
-        for *key, n in db.session.execute(query.group_by(*g),
-                                          execution_options={"all_townships": True}):
-            r = row(key)
-            if r:
-                r.visits += n
+        if not kind:  # a cadre's visits: those they made (Visit.visitor_id)
+            query = select(*g, func.count()).select_from(Visit).where(
+                Visit.township_id.in_(ids), Visit.visited_on >= start, Visit.visited_on < end)
+            if by == "village":
+                query = query.join(Household, (Household.township_id == Visit.township_id)
+                                   & (Household.id == Visit.household_id))
+            for *key, n in across_townships(query.group_by(*g)):
+                r = row(key)
+                if r:
+                    r.visits += n
 
         g = groups["commitment"]
         if g is not None:
@@ -277,24 +311,24 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
             # township where they made one): made with a due date in the period, kept, and the
             # residents' 评诺 ratings of those commitments.
             kept = case((Commitment.state == CommitmentState.KEPT.value, 1), else_=0)
-            for *key, n, k in db.session.execute(
+            for *key, n, k in across_townships(
                     select(*g, func.count(), func.sum(kept))
                     .where(Commitment.township_id.in_(ids), Commitment.due_on >= start,
                            Commitment.due_on < end)
-                    .group_by(*g), execution_options={"all_townships": True}):
+                    .group_by(*g)):
                 r = row(key)
                 if r:
                     r.commitments += n
                     r.commitments_kept += int(k or 0)
             pleased = case((CommitmentRating.rating.in_([x.value for x in SATISFIED_RATINGS]),
                             1), else_=0)
-            for *key, n, happy in db.session.execute(
+            for *key, n, happy in across_townships(
                     select(*g, func.count(), func.sum(pleased))
                     .join(Commitment, (Commitment.township_id == CommitmentRating.township_id)
                           & (Commitment.id == CommitmentRating.commitment_id))
                     .where(Commitment.township_id.in_(ids), Commitment.due_on >= start,
                            Commitment.due_on < end)
-                    .group_by(*g), execution_options={"all_townships": True}):
+                    .group_by(*g)):
                 r = row(key)
                 if r:
                     r.commitments_rated += n
@@ -302,26 +336,134 @@ def figures(township_ids, start: date, end: date, today: date, by: str = "townsh
 
         g = groups["spot"]
         if g is not None:
-            for *key, n in db.session.execute(
+            for *key, n in across_townships(
                     select(*g, func.count())
                     .join(SpotCheck, (SpotCheck.township_id == SpotCheckItem.township_id)
                           & (SpotCheck.id == SpotCheckItem.spot_check_id))
                     .where(SpotCheckItem.township_id.in_(ids),
                            SpotCheckItem.confirmed.is_(False),
                            SpotCheck.period_start >= start, SpotCheck.period_start < end)
-                    .group_by(*g), execution_options={"all_townships": True}):
+                    .group_by(*g)):
                 r = row(key)
                 if r:
                     r.mismatches += n
     return rows
 
 
+def period_totals(township_ids, periods, today: date) -> list[Row]:
+    """The county's own Row (its townships' counts summed) for each of `periods` (non-overlapping
+    [start, end) pairs, such as the last 12 months), for the trend charts: the four charted rates
+    (received, resolved, on time; rated, satisfied; active households, those visited), each counted
+    in one aggregate grouped by period instead of one `figures()` per period. Same definitions as
+    `figures()`: `sum(figures(ids, s, e, today).values())` for those fields, row for row."""
+    periods = list(periods)
+    totals = [Row(key=(s, e)) for s, e in periods]
+    if not periods:
+        return totals
+    first, last = min(s for s, _e in periods), max(e for _s, e in periods)
+    from app.counties import summary as county_summary
+
+    standard = all(county_summary.standard_kind(s, e) for s, e in periods)
+    if standard:  # households and visited households from the kept summary
+        households = sum(n for n, _c in county_summary.household_counts(
+            list(township_ids), "township").values())
+        visited = county_summary.visited_totals(list(township_ids), periods)
+        for row, period in zip(totals, periods, strict=True):
+            row.households, row.visited = households, visited[period]
+
+    def bucket(column, bounds):
+        return case(*[((column >= lo) & (column < hi), i) for i, (lo, hi) in enumerate(bounds)],
+                    else_=None)
+
+    months_of = {p: whole_months(*p) for p in periods} if summary_on() else {}
+    from_summary = bool(months_of) and all(
+        m and m[0] == p[0] and month_period(m[-1])[1] == p[1] for p, m in months_of.items())
+    if from_summary:
+        # Whole local months (the trends' months and quarters): matters and ratings summed
+        # from the rates' summary, the counts the townships' own boards show, in one query.
+        wanted = sorted({m for ms in months_of.values() for m in ms})
+        by_month = {}
+        for month, *values in across_townships(
+                select(RateSummary.month, func.sum(RateSummary.received),
+                       func.sum(RateSummary.resolved), func.sum(RateSummary.on_time),
+                       func.sum(RateSummary.rated), func.sum(RateSummary.satisfied))
+                .where(RateSummary.township_id.in_(list(township_ids)),
+                       RateSummary.month.in_(wanted))
+                .group_by(RateSummary.month)):
+            if isinstance(month, str):
+                month = date.fromisoformat(month)
+            by_month[month] = [int(v or 0) for v in values]
+        for row, period in zip(totals, periods, strict=True):
+            for month in months_of[period]:
+                received, resolved, on_time, rated, happy = by_month.get(month, [0] * 5)
+                row.received += received
+                row.resolved += resolved
+                row.on_time += on_time
+                row.rated += rated
+                row.happy += happy
+        if standard:
+            return totals
+
+    for zone, ids in _zones(township_ids).items():
+        bounds = [utc_bounds(zone, s, e) for s, e in periods]
+        lo, hi = utc_bounds(zone, first, last)
+        if not from_summary:  # counted from the rows
+            on_time = case((Matter.replied_at.is_not(None)
+                            & (local_date(Matter.replied_at, zone) <= Matter.due_on), 1),
+                           else_=0)
+            resolved = case((Matter.state.in_(RESOLVED), 1), else_=0)
+            b = bucket(Matter.received_at, bounds).label("b")
+            for i, n, res, ot in across_townships(
+                    select(b, func.count(), func.sum(resolved), func.sum(on_time))
+                    .where(Matter.township_id.in_(ids), Matter.received_at >= lo,
+                           Matter.received_at < hi, Matter.state.not_in(NOT_COUNTED))
+                    .group_by(b)):
+                if i is not None:
+                    totals[i].received += n
+                    totals[i].resolved += int(res or 0)
+                    totals[i].on_time += int(ot or 0)
+
+            satisfied = case((Evaluation.rating.in_([x.value for x in SATISFIED_RATINGS]), 1),
+                             else_=0)
+            b = bucket(Evaluation.created_at, bounds).label("b")
+            for i, n, happy in across_townships(
+                    select(b, func.count(), func.sum(satisfied))
+                    .where(Evaluation.township_id.in_(ids), Evaluation.created_at >= lo,
+                           Evaluation.created_at < hi, Evaluation.residents_own())
+                    .group_by(b)):
+                if i is not None:
+                    totals[i].rated += n
+                    totals[i].happy += int(happy or 0)
+
+        if standard:
+            continue
+        households = across_townships(
+            select(func.count()).select_from(Household)
+            .where(Household.township_id.in_(ids), Household.active.is_(True)))[0][0] or 0
+        for row in totals:
+            row.households += households
+        # Active households visited in each period: distinct per township (a household's id is
+        # unique within its township), summed over the townships.
+        b = bucket(Visit.visited_on, periods).label("b")
+        for _tid, i, seen in across_townships(
+                select(Visit.township_id, b, func.count(func.distinct(Visit.household_id)))
+                .join(Household, (Household.township_id == Visit.township_id)
+                      & (Household.id == Visit.household_id))
+                .where(Visit.township_id.in_(ids), Visit.visited_on >= first,
+                       Visit.visited_on < last, Household.active.is_(True))
+                .group_by(Visit.township_id, b)):
+            if i is not None:
+                totals[i].visited += seen
+    return totals
+
+
 def ranked(rows: dict[object, Row]) -> list[Row]:
     """The rows best first, each with its rank (equal scores share a rank)."""
-    ordered = sorted(rows.values(), key=lambda r: (-r.score, -r.received, str(r.key)))
+    scores = {id(r): r.score for r in rows.values()}
+    ordered = sorted(rows.values(), key=lambda r: (-scores[id(r)], -r.received, str(r.key)))
     last, rank = None, 0
     for i, r in enumerate(ordered, 1):
-        score = round(r.score, 6)
+        score = round(scores[id(r)], 6)
         if score != last:
             rank, last = i, score
         r.rank = rank
@@ -418,7 +560,7 @@ def department_figures(county_id, township_ids, start: date, end: date, today: d
         return out
     e = CountyEscalation
     open_states = ("waiting", "open")
-    for dept, n, answered, on_time, returned, late in db.session.execute(
+    for dept, n, answered, on_time, returned, late in across_townships(
             select(e.department_id, func.count(),
                    func.sum(case((e.state == "replied", 1), else_=0)),
                    func.sum(case(((e.state == "replied")
@@ -427,18 +569,18 @@ def department_figures(county_id, township_ids, start: date, end: date, today: d
                    func.sum(case((e.state.in_(open_states) & (e.due_on < today), 1), else_=0)))
             .where(e.county_id == county_id, e.township_id.in_(ids), e.escalated_at >= lo,
                    e.escalated_at < hi)
-            .group_by(e.department_id), execution_options={"all_townships": True}):
+            .group_by(e.department_id)):
         out[dept] = DepartmentRow(dept, n, int(answered or 0), int(on_time or 0),
                                   int(returned or 0), int(late or 0))
     satisfied = case((Evaluation.rating.in_([x.value for x in SATISFIED_RATINGS]), 1), else_=0)
-    for dept, n, happy in db.session.execute(
+    for dept, n, happy in across_townships(
             select(e.department_id, func.count(), func.sum(satisfied))
             .join(Evaluation, (Evaluation.township_id == e.township_id)
                   & (Evaluation.matter_id == e.matter_id))
             .where(e.county_id == county_id, e.township_id.in_(ids), e.state == "replied",
                    Evaluation.created_at >= e.answered_at,
                    Evaluation.created_at >= lo, Evaluation.created_at < hi)
-            .group_by(e.department_id), execution_options={"all_townships": True}):
+            .group_by(e.department_id)):
         row = out.setdefault(dept, DepartmentRow(dept))
         row.rated += n
         row.happy += int(happy or 0)
@@ -497,3 +639,10 @@ def cached_figures(township_ids, start: date, end: date, today: date, by: str = 
     ids = tuple(sorted(township_ids, key=str))
     return cached("figures", lambda: figures(ids, start, end, today, by), ids, start, end,
                   today, by)
+
+
+def cached_period_totals(township_ids, periods, today: date) -> list[Row]:
+    ids = tuple(sorted(township_ids, key=str))
+    periods = tuple(tuple(p) for p in periods)
+    return cached("period_totals", lambda: period_totals(ids, periods, today), ids, periods,
+                  today)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -275,3 +276,49 @@ class CountyReport(db.Model):
     @property
     def state_label(self) -> str:
         return ReportState(self.state).label
+
+
+NO_CADRE = uuid.UUID(int=0)  # the key of households without a contact cadre
+
+
+class CountyHouseholdCount(db.Model):
+    """Active households of one village (`dim` "v", `group_id` the village) or one contact cadre
+    (`dim` "c", `group_id` the cadre, NO_CADRE for none) of a township, and those of them with a
+    contact cadre, for the county's figures (app.counties.summary): kept exact with the
+    households in the same transaction."""
+
+    __tablename__ = "county_household_counts"
+    __table_args__ = (
+        township_fk(),
+        PrimaryKeyConstraint("township_id", "dim", "group_id",
+                             name="pk_county_household_counts"),
+    )
+
+    township_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    dim: Mapped[str] = mapped_column(String(1))
+    group_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    households: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    covered: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+
+
+class CountyVisitCount(db.Model):
+    """For one village or contact cadre of a township (as CountyHouseholdCount) and one standard
+    period (a calendar month, quarter, half-year or year, `kind` m/q/h/y starting on `start`):
+    its active households visited at least once in it and the visits made in it to its
+    households (active or not). Visited households are not additive over months, so each
+    standard period is kept."""
+
+    __tablename__ = "county_visit_counts"
+    __table_args__ = (
+        township_fk(),
+        PrimaryKeyConstraint("township_id", "kind", "start", "dim", "group_id",
+                             name="pk_county_visit_counts"),
+    )
+
+    township_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(1))
+    start: Mapped[date] = mapped_column(Date)
+    dim: Mapped[str] = mapped_column(String(1))
+    group_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    visited: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    visits: Mapped[int] = mapped_column(Integer, default=0, nullable=False)

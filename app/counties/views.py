@@ -547,9 +547,13 @@ def dashboard():
         by = "township"
     ids = scope.township_ids(county)
     ranked = figures.ranked(figures.cached_figures(ids, start, end, _today(), by=by))
-    # Villages (600) and cadres (10,000) are ranked in full and shown a page at a time.
-    pager = _page_of(len(ranked), PER_PAGE)
-    rows = ranked[(pager.page - 1) * PER_PAGE: pager.page * PER_PAGE]
+    if request.args.get("format") == "xlsx":  # the whole ranking, every row
+        return _ranking_workbook(county, by, kind, start, ranked)
+    # Villages (600) and cadres (10,000) are ranked in full and shown a page at a time (the
+    # cadres 50 to a page: each row is a dozen links).
+    per_page = CADRES_PER_PAGE if by == "cadre" else PER_PAGE
+    pager = _page_of(len(ranked), per_page)
+    rows = ranked[(pager.page - 1) * per_page: pager.page * per_page]
     names = _names(county, by, rows)
     departments = figures.department_figures(county.id, ids, start, end, _today())
     department_names = {d.id: d.name for d in county.departments}
@@ -576,6 +580,28 @@ def dashboard():
 
 
 PER_PAGE = 100
+CADRES_PER_PAGE = 50
+
+
+def _ranking_workbook(county, by, kind, start, ranked):
+    """The dashboard's ranking as Excel: every township, village or cadre, with its rank."""
+    from app.spreadsheets import workbook_response
+
+    names = _names(county, by, ranked)
+
+    def pc(figure):
+        return figure.percent if figure.percent is not None else ""
+
+    headers = [_("名次"), _("名称"), _("受理"), _("问题解决率"), _("群众满意率"), _("入户走访率"),
+               _("按时办结率"), _("超期"), _("上报县级"),
+               _("联系户数") if by == "cadre" else _("联户覆盖率"), _("户均走访"), _("抽查不符")]
+    rows = ([r.rank, names.get(r.key, ""), r.received, pc(r.resolution_rate),
+             pc(r.satisfaction_rate), pc(r.visit_rate), pc(r.on_time_rate), r.overdue,
+             r.escalated, r.households if by == "cadre" else pc(r.coverage),
+             r.visits_per_household if r.visits_per_household is not None else "",
+             r.mismatches] for r in ranked)
+    return workbook_response(f"{county.code}-{by}-{kind}-{start.isoformat()}.xlsx",
+                             str(PERIOD_LABELS[kind]), headers, rows)
 
 
 def _page_of(total: int, per_page: int):

@@ -748,6 +748,10 @@ def copy_file(table, path: Path, created_at, done: dict, progress, expected: int
 
 def import_file(township, batch: ImportBatch, actor_id, progress=None) -> dict[str, int]:
     """Write the checked rows of `batch` in bulk (the caller commits, or rolls everything back)."""
+    from app.counties import summary as county_summary
+
+    # COPY bypasses the session: the county's counts of this township are counted again at commit.
+    county_summary.mark_rebuild(db.session(), township.id)
     h_table, r_table, a_table = Household.__table__, Resident.__table__, AuditEvent.__table__
     tid, now = township.id, utcnow()
     expected = max(1, sum((batch.counts or {}).get(k, 0) for k in ("new", "changed",

@@ -150,6 +150,7 @@ class Household(TenantScoped, Timestamped, db.Model):
         ForeignKeyConstraint(["contact_cadre_id"], ["users.id"], ondelete="SET NULL"),
         ForeignKeyConstraint(["party_member_id"], ["users.id"], ondelete="SET NULL"),
         Index("ix_households_township_village", "township_id", "village_id"),
+        Index("ix_households_township_cadre", "township_id", "contact_cadre_id"),
         Index("ix_households_township_head", "township_id", "head_name"),
         Index("ix_households_township_phone_tail", "township_id", "phone_tail"),
         Index("ix_households_township_number", "township_id", "household_number"),

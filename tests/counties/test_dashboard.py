@@ -191,3 +191,48 @@ def test_the_dashboard_draws_ranking_bars_and_trends_from_the_table_numbers(app,
     monthly = html.split("按月", 2)[2].split("</table>", 1)[0]
     cell = re.search(r"<tr><td>11月</td><td>([^<]*)</td>", monthly).group(1)
     assert cell == f"{100 * resolved / received:.1f}"
+
+
+def test_trend_totals_equal_the_sum_of_each_periods_township_figures(app, world, monkeypatch):
+    """The trends count each figure once grouped by period (figures.period_totals); every
+    period's total equals the table's figures for that period summed over the townships, with
+    visits, matters and ratings spread over months and a household no longer active."""
+    from app.accounts.models import User
+    from app.dashboard_charts import county_total, last_months, last_quarters
+    from app.townships.models import Township
+
+    towns = _build(app, world)
+    with app.app_context():
+        t_id, admin_id = towns["c"][0], towns["c"][1]
+        bind_township(db.session, t_id)
+        t = db.session.get(Township, t_id)
+        v = factories.village(t, "北村")
+        gone = factories.household(t, v, head="赵六")
+        kept = factories.household(t, v, head="钱七")
+        for h, day in ((gone, date(2026, 10, 3)), (kept, date(2026, 10, 3)),
+                       (kept, date(2026, 10, 20)), (kept, date(2026, 8, 31)),
+                       (gone, date(2026, 9, 1)), (kept, date(2025, 12, 31))):
+            db.session.add(Visit(township_id=t_id, household_id=h.id, visitor_id=admin_id,
+                                 visited_on=day))
+        with time_machine.travel(datetime(2026, 9, 30, 16, 30, tzinfo=UTC), tick=False):
+            factories.matter(t, actor=db.session.get(User, admin_id), household=kept,
+                             title="十月一日零点半（北京时间）")
+        gone.active = False
+        db.session.commit()
+        bind_township(db.session, None)
+        ids = db.session.get(County, world.a.objects.county.id).township_ids()
+        for periods, from_summary in ((last_months(TODAY), True), (last_quarters(TODAY), True),
+                                      (last_months(TODAY), False),
+                                      (last_quarters(TODAY), False)):
+            # from the rates' summary (whole months) and, with it switched off, from the rows
+            with monkeypatch.context() as m:
+                m.setattr(figures, "summary_on", lambda on=from_summary: on)
+                totals = figures.period_totals(ids, periods, TODAY)
+            assert [r.key for r in totals] == periods
+            for (start, end), got in zip(periods, totals, strict=True):
+                want = county_total(figures.figures(ids, start, end, TODAY).values())
+                for name in ("received", "resolved", "on_time", "rated", "happy", "households",
+                             "visited"):
+                    assert getattr(got, name) == getattr(want, name), (start, name)
+        october = figures.period_totals(ids, [(date(2026, 10, 1), date(2026, 11, 1))], TODAY)[0]
+        assert october.visited == 1 and october.received == 1  # `gone` no longer counts
