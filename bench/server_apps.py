@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 
 def _minqing():
-    from app import create_app
+    from app import create_app, freeze_start_up
 
     mode = os.environ.get("BENCH_CACHE", "on")
     overrides = {"RATELIMIT_ENABLED": False}
@@ -29,7 +29,9 @@ def _minqing():
         overrides["BOARD_CACHE"] = "off"
     if mode == "none":
         overrides["RATES_CACHE"] = "off"
-    return create_app(overrides)
+    app = create_app(overrides)
+    freeze_start_up()  # as wsgi.py does
+    return app
 
 
 BARE_PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>{{ title }}</title>
