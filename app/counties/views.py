@@ -696,6 +696,61 @@ def coverage():
     return render_template("counties/coverage.html", county=county, data=data)
 
 
+# ---------------------------------------------------------------- the county's contact cards
+
+@county_bp.route("/contact-cards", methods=["GET", "POST"])
+@county_staff(CountyRole.COUNTY_ADMIN)
+def contact_cards():
+    """Every township's contact cards by village (one batch per township, its parts shared by
+    the workers): asked for at once, followed here, downloaded per township or village."""
+    from app import public_url
+    from app.counties import documents
+
+    county = scope.current_county()
+    towns = scope.townships(county)
+    if request.method == "POST":
+        asked, empty = documents.request_contact_cards(county, towns, current_user,
+                                                       base=public_url.for_job())
+        db.session.commit()
+        if asked:
+            flash(_("已为%(n)d个乡镇生成联系卡（按村分批）。", n=len(asked)), "success")
+        if empty:
+            flash(_("以下乡镇还没有村（社区），没有生成：%(names)s",
+                    names="、".join(t.name for t in empty)), "error")
+        return redirect(url_for(".contact_cards"))
+    rows = documents.latest(towns)
+    pending = any(r.batch is not None and r.batch.state in ("queued", "rendering") for r in rows)
+    return render_template("counties/contact_cards.html", county=county, rows=rows,
+                           pending=pending)
+
+
+@county_bp.route("/contact-cards/<uuid:cards_id>/download")
+@county_staff(CountyRole.COUNTY_ADMIN)
+def contact_cards_download(cards_id):
+    """One township's combined cards or one village's part, of a township of this county."""
+    import io
+
+    from flask import send_file
+
+    from app.counties.documents import KIND
+    from app.notices.models import Document
+    from app.notices.storage import storage
+
+    doc = scope.county_get_or_404(Document, cards_id)
+    if doc.kind not in (KIND, "village_pack") or doc.state != "ready" or not doc.storage_key:
+        abort(404)
+    if doc.kind == "village_pack" and doc.batch_id is None:
+        abort(404)  # a village's own pack, asked for in the township: not the county's
+    try:
+        data = storage().get(doc.storage_key)
+    except FileNotFoundError:
+        abort(404)
+    scope.record_read(doc, current_user, scope.current_county(), doc.title)
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{doc.title or doc.kind}-{doc.created_at:%Y%m%d}.pdf")
+
+
 # ---------------------------------------------------------------- county cadres (双覆盖)
 
 @county_bp.route("/cadres", methods=["GET", "POST"])

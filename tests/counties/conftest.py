@@ -3,6 +3,8 @@ matter, a household linked to the county cadre, a sampled record in the county s
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from app.accounts.models import Role
@@ -37,8 +39,18 @@ def _add(town):
     db.session.add(item)
     db.session.flush()
     check.parts = [{"township_id": str(t.id), "spot_check_id": str(part.id)}]
+    from app.notices.models import Document
+    from app.notices.storage import storage
+
+    # The township's contact cards, made from the county's page (app.counties.documents).
+    cards = Document(id=uuid.uuid4(), township_id=t.id, kind="contact_cards_batch",
+                     subject_id="all", title="全镇联系卡", state="ready", progress=100,
+                     storage_key=f"{t.id}/county-cards.pdf", size=5, pages=1)
+    db.session.add(cards)
+    storage().put(cards.storage_key, b"%PDF-")
     db.session.commit()
     bind_township(db.session, None)
+    town.objects.county_cards_id = cards.id
     town.objects.escalation, town.objects.escalation_id = escalation, escalation.id
     town.objects.escalated_matter = matter
     town.objects.county_household = linked

@@ -47,6 +47,7 @@ def extend(town):
     town.objects.escalation_id = uuid.uuid4()
     town.objects.county_household_id = town.objects.household.id
     town.objects.county_spot_item_id = uuid.uuid4()
+    town.objects.county_cards_id = uuid.uuid4()
 
 
 def factories_date(*args):
@@ -64,4 +65,5 @@ PARAMS = {
     "county_check_id": lambda town: town.objects.county_spot_check.id,
     "spot_item_id": lambda town: town.objects.county_spot_item_id,
     "report_id": lambda town: town.objects.county_report.id,
+    "cards_id": lambda town: town.objects.county_cards_id,
 }
