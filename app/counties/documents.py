@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.operations import record
 from app.extensions import db
-from app.notices import batches
+from app.notices import batches, kinds
 from app.notices.models import Document
 from app.tenancy import bound_to
 
 KIND = "contact_cards_batch"
+PART = kinds.get(KIND).part  # its parts' kind: one village each
 
 
 @dataclass
@@ -60,10 +61,15 @@ def latest(townships) -> list[TownshipCards]:
     ids = [t.id for t in townships]
     newest: dict = {}
     if ids:
+        # Only each township's newest batch is read: the county asks again month after month.
+        last = (select(Document.township_id, func.max(Document.created_at).label("at"))
+                .where(Document.township_id.in_(ids), Document.kind == KIND,
+                       Document.batch_id.is_(None))
+                .group_by(Document.township_id).subquery())
         for row in db.session.scalars(
-                select(Document).where(Document.township_id.in_(ids), Document.kind == KIND,
-                                       Document.batch_id.is_(None))
-                .order_by(Document.created_at.desc()),
+                select(Document).join(last, (last.c.township_id == Document.township_id)
+                                      & (last.c.at == Document.created_at))
+                .where(Document.kind == KIND, Document.batch_id.is_(None)),
                 execution_options={"all_townships": True}):
             newest.setdefault(row.township_id, row)
     parts: dict = {}

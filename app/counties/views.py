@@ -728,27 +728,19 @@ def contact_cards():
 @county_staff(CountyRole.COUNTY_ADMIN)
 def contact_cards_download(cards_id):
     """One township's combined cards or one village's part, of a township of this county."""
-    import io
-
-    from flask import send_file
-
-    from app.counties.documents import KIND
+    from app.counties.documents import KIND, PART
     from app.notices.models import Document
-    from app.notices.storage import storage
+    from app.notices.storage import pdf_download
 
     doc = scope.county_get_or_404(Document, cards_id)
-    if doc.kind not in (KIND, "village_pack") or doc.state != "ready" or not doc.storage_key:
+    # The batch itself, or one of a batch's village parts (not a village pack asked on its own).
+    is_cards = doc.kind == KIND or (doc.kind == PART and doc.batch_id is not None)
+    if not is_cards or doc.state != "ready" or not doc.storage_key:
         abort(404)
-    if doc.kind == "village_pack" and doc.batch_id is None:
-        abort(404)  # a village's own pack, asked for in the township: not the county's
-    try:
-        data = storage().get(doc.storage_key)
-    except FileNotFoundError:
-        abort(404)
+    response = pdf_download(doc.storage_key, doc.download_name)
     scope.record_read(doc, current_user, scope.current_county(), doc.title)
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{doc.title or doc.kind}-{doc.created_at:%Y%m%d}.pdf")
+    return response
 
 
 # ---------------------------------------------------------------- county cadres (双覆盖)
@@ -1041,22 +1033,13 @@ def report(report_id):
 @county_bp.route("/reports/<uuid:report_id>/download")
 @county_staff(*LEADERS)
 def report_download(report_id):
-    import io
-
-    from flask import send_file
-
-    from app.notices.storage import storage
+    from app.notices.storage import pdf_download
 
     row = _report_or_404(report_id)
-    if row.state != "ready" or not row.storage_key:
+    if row.state != "ready":
         abort(404)
-    try:
-        data = storage().get(row.storage_key)
-    except FileNotFoundError:
-        abort(404)
-    name = f"{scope.current_county().name}-{row.quarter}-民情地图工作例会.pdf"
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
-                     as_attachment=request.args.get("inline") != "1")
+    return pdf_download(row.storage_key,
+                        f"{scope.current_county().name}-{row.quarter}-民情地图工作例会.pdf")
 
 
 # ---------------------------------------------------------------- the township's side

@@ -126,6 +126,10 @@ class Document(TenantScoped, db.Model):
     def state_label(self) -> str:
         return DocumentState(self.state).label
 
+    @property
+    def download_name(self) -> str:
+        return f"{self.title or self.kind}-{self.created_at:%Y%m%d}.pdf"
+
 
 class Notification(TenantScoped, db.Model):
     """A reminder to one person. `occasion` is unique per person: a sweep run twice sends once."""

@@ -87,3 +87,20 @@ def storage():
     if kind != "local":
         raise RuntimeError(f"unknown document storage {kind!r} (local or s3)")
     return LocalStorage(current_app.config["DOCUMENTS_DIR"])
+
+
+def pdf_download(key: str | None, name: str):
+    """The stored PDF under `key` as a download named `name` (in the browser with ?inline=1);
+    a 404 when nothing is stored there."""
+    import io
+
+    from flask import abort, request, send_file
+
+    if not key:
+        abort(404)
+    try:
+        data = storage().get(key)
+    except FileNotFoundError:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
+                     as_attachment=request.args.get("inline") != "1")

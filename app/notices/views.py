@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,7 +21,7 @@ from app.notices import kinds
 from app.notices import operations as ops
 from app.notices.batches import NoVillages
 from app.notices.models import Document, JobRecord, Notification
-from app.notices.storage import storage
+from app.notices.storage import pdf_download
 from app.privacy import mask_phone
 from app.tenancy import TenantBlueprint, current_township, get_or_404, scoped
 
@@ -153,17 +153,9 @@ def document(document_id):
 @staff()
 def download(document_id):
     doc = _document_for_user(document_id)
-    if doc.state != "ready" or not doc.storage_key:
+    if doc.state != "ready":
         abort(404)
-    try:
-        data = storage().get(doc.storage_key)
-    except FileNotFoundError:
-        abort(404)
-    import io
-
-    name = f"{doc.title or doc.kind}-{doc.created_at:%Y%m%d}.pdf"
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
-                     as_attachment=request.args.get("inline") != "1")
+    return pdf_download(doc.storage_key, doc.download_name)
 
 
 @bp.route("/jobs/<uuid:job_id>/retry", methods=["POST"])
