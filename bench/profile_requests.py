@@ -1,12 +1,14 @@
 """One request in-process, taken apart: the statements it runs (with their times) and where its
-CPU goes (cProfile), for the two requests of issue 20 — the board answered from its cache and the
-hall intake POST.
+CPU goes (cProfile), for the requests of issue 20 — the board answered from its cache
+(`board`), the board and the leaders' dashboard with every cache missed (`board-cold`,
+`dashboard-cold`: BOARD_CACHE and RATES_CACHE off, as bench_server's "every cache missed") and
+the hall intake POST (`intake`).
 
 Run after bench/bench_server.py has made its database (the same DATABASE_URL and BENCH_* sizes;
 BENCH_REUSE is implied):
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/minqing_bench \
-        .venv/bin/python bench/profile_requests.py [board|intake] [--profile]
+        .venv/bin/python bench/profile_requests.py [board|board-cold|dashboard-cold|intake] [--profile]
 
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/4) is the board cache's Redis; the Redis round
 trips are counted with the statements.
@@ -64,10 +66,13 @@ def main() -> None:
     from app import create_app
     from app.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url.replace("postgresql://",
-                                                                 "postgresql+psycopg://", 1),
-                      "SECRET_KEY": SECRET, "REDIS_URL": REDIS, "RATELIMIT_ENABLED": False,
-                      "JOBS_MODE": "inline"})
+    settings = {"SQLALCHEMY_DATABASE_URI": app_url.replace("postgresql://",
+                                                           "postgresql+psycopg://", 1),
+                "SECRET_KEY": SECRET, "REDIS_URL": REDIS, "RATELIMIT_ENABLED": False,
+                "JOBS_MODE": "inline"}
+    if what.endswith("-cold"):
+        settings.update(BOARD_CACHE="off", RATES_CACHE="off")
+    app = create_app(settings)
     calls: list = []
     _count_redis(calls)
     with app.app_context():
@@ -84,9 +89,16 @@ def main() -> None:
 
     client = app.test_client()
     town = "/t/bench"
-    if what == "board":
+    if what in ("board", "board-cold"):
         def once():
             return client.get(f"{town}/board")
+    elif what == "dashboard-cold":
+        from tests.conftest import login
+
+        login(client, setup["leader"])
+
+        def once():
+            return client.get(f"{town}/matters/dashboard")
     else:
         from tests.conftest import login
 
