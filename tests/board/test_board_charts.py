@@ -81,3 +81,30 @@ def test_chart_numbers_are_the_table_numbers(app, town):
     for v in villages:
         assert f'<a href="/t/chartsboard/board?village={v.id}">' in page
 
+
+
+def test_a_village_trend_is_on_its_village_board_not_on_every_board(app, town):
+    t, villages = town
+    east = villages[0]
+    page = _board(app, t).get_data(as_text=True)
+    # The township's board draws the township's 12 months only, and says where a village's are.
+    assert page.count('class="trend"') == 1
+    assert "<title>全镇近12个月三率</title>" in page and "东村近12个月三率" not in page
+    assert "各村的走势" in page
+    village_page = _board(app, t, f"?village={east.id}").get_data(as_text=True)
+    # A village's board: the village's trend open first, the township's below to compare.
+    first = village_page.split('<details open class="trend">', 1)[1].split("</details>", 1)[0]
+    assert "<title>东村近12个月三率</title>" in first
+    assert village_page.count('class="trend"') == 2 and "<title>全镇近12个月三率</title>" in village_page
+    assert "西村近12个月三率" not in village_page and "各村的走势" not in village_page
+    with app.app_context(), time_machine.travel(NOW, tick=False):
+        bind_township(db.session, t.id)
+        history = rates_by_village_by_month(t.id, NOW.date())
+    # Its table holds the village's own numbers: February's three matters were one per
+    # village, East's answered (i=0 < 2 answered).
+    expected = [by.get(east.id) for _m, _t, by in history]
+    cells = re.findall(r"<tr><td>(\d+)月</td><td>[^<]*</td><td>([^<]*)</td>", first)
+    assert [c[1] for c in cells] == [
+        "—" if r is None or not r.resolution_rate.denominator
+        else f"{r.resolution_rate.percent:.1f}" for r in expected]
+    assert "100.0" in [c[1] for c in cells]
