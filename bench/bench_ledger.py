@@ -82,6 +82,8 @@ def populate(app, slug: str = "bench", code: str = "BN", households: int | None 
             mid = uuid.uuid4()
             replied = received + timedelta(days=rng.randrange(1, 10)) if state in (
                 "replied", "closed") else None
+            if replied and replied > now:  # nothing is answered (or rated) in the future
+                state, replied = "in_progress", None
             matters.append({
                 "township_id": tid, "id": mid, "number": f"{code}-{received.year}-{n:06d}",
                 "channel": rng.choice(["hall", "phone", "visit", "online"]),

@@ -423,8 +423,9 @@ def whole_months(start: date, end: date) -> list[date]:
 def counts(township, start: date, end: date) -> dict:
     """period_counts of [start, end), exactly: the whole months from the summary, a part month
     from the rows — of the part itself, or of the rest of its month subtracted from the whole
-    month's summary, whichever spans fewer days (a period ending tomorrow counts the rest of
-    this month: usually nothing yet)."""
+    month's summary, whichever holds fewer rows: the fewer days, except that the days after
+    today hold nothing yet but revisits due, so a period that runs to tomorrow (the board's
+    year to date) counts the rest of this month even on the 28th."""
     if db.session.info.get(_MATTERS) or db.session.info.get(_KEYS) or \
             db.session.info.get(_REBUILD):
         apply_pending(db.session())
@@ -442,9 +443,13 @@ def counts(township, start: date, end: date) -> dict:
             month = _next_month(month)
     whole = list(months)
     rows: list[tuple[date, date, int]] = []
+    tomorrow = clock.township_today(township) + timedelta(days=1)
     for a, b in edges:
         ms, me = _month(a), _next_month(_month(a))
-        if (b - a).days * 2 <= (me - ms).days:
+        # Days of the part and of the rest of its month that have begun (hold rows).
+        part = max((min(b, tomorrow) - a).days, 0)
+        rest = max((min(a, tomorrow) - ms).days, 0) + max((min(me, tomorrow) - b).days, 0)
+        if part <= rest:
             rows.append((a, b, 1))
         else:
             whole.append(ms)

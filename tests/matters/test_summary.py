@@ -203,3 +203,38 @@ def test_board_months_read_the_summary_and_agree_with_the_rows(town, app):
         app.config.pop("RATES_CACHE", None)
     assert from_summary == from_rows
     assert sum(total.received for _m, total, _v in from_summary) == 6
+
+
+def test_a_period_to_tomorrow_counts_the_rest_of_the_month_not_its_days_so_far(town, app,
+                                                                             monkeypatch):
+    """The board's year to date ends tomorrow: early in a month the days so far hold the
+    month's rows and the rest of it nothing yet but revisits due, so the part month is the
+    month's summary less the (empty) rest — and exactly the rows either way."""
+    import time_machine
+
+    t, staff, checker, villages = town
+    now = datetime(2026, 11, 5, 3, 0, tzinfo=UTC)  # 5 November, 11:00 in Beijing
+    with time_machine.travel(now, tick=False):
+        for n in range(4):
+            m = ops.create_matter(t, channel="phone", title="本月", actor=staff,
+                                  village=villages[n % 3], now=now - timedelta(days=n))
+            ops.assign(m, staff, assignee=staff)
+            ops.reply(m, staff, public_text="已办理")
+            if n == 0:
+                ops.evaluate(m, rating="satisfied", source="resident_link")
+        db.session.commit()
+        counted: list = []
+        real = summary.period_counts
+        monkeypatch.setattr(summary, "period_counts",
+                            lambda township, a, b: counted.append((a, b)) or real(township, a, b))
+        start, end = year_to_date(date(2026, 11, 5))
+        assert end == date(2026, 11, 6)
+        app.config["RATES_CACHE"] = "off"
+        try:
+            assert rates_by_village(t.id, start, end) == rates_by_village_from_rows(t.id, start,
+                                                                                    end)
+        finally:
+            app.config.pop("RATES_CACHE", None)
+        assert counted == [(date(2026, 11, 6), date(2026, 12, 1))]
+        total = rates_by_village(t.id, start, end)[0]
+        assert total.received == 4 and total.satisfaction_rate.numerator == 1
