@@ -9,7 +9,7 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -99,6 +99,17 @@ def period_name(period, month) -> str:
     return _("本年以来（%(y)d年1月1日至%(m)d月%(d)d日）", y=start.year, m=last.month, d=last.day)
 
 
+def rate_cell(f, numerator: str, denominator: str) -> Markup:
+    """A cell of the board's rates table: the percentage (— where nothing was counted), then
+    the counts behind it. Built here rather than by two Jinja macros per cell: 120 cells on a
+    board of 40 villages."""
+    if f is None:
+        return Markup("—")
+    pct = _pct_text(f) + ("%" if f.denominator else "")
+    return Markup(f'{pct}<br><small class="muted">{escape(numerator)} {int(f.numerator)} / '
+                  f'{escape(denominator)} {int(f.denominator)}</small>')
+
+
 def _pct_text(f) -> str:
     """A rate in the trend tables: one decimal, or — where nothing was counted."""
     return "—" if f is None or not f.denominator else f"{f.percent:.1f}"
@@ -141,11 +152,13 @@ def board_charts(township, villages, rates, village=None) -> dict:
     compare = []
     village_rates = rates[1:]
     rate_attrs = ("visit_rate", "resolution_rate", "satisfaction_rate")
+    board = url_for("board.index")
+    links = [f"{board}?village={v.id}" for v in villages]  # each village's own board
     for attr, label in zip(rate_attrs, names, strict=True):
         items = []
-        for v, (vname, r) in zip(villages, village_rates, strict=True):
+        for link, (vname, r) in zip(links, village_rates, strict=True):
             f = getattr(r, attr)
-            items.append((vname, pc(f), url_for("board.index", village=v.id),
+            items.append((vname, pc(f), link,
                           "—" if f is None or f.percent is None else f"{f.percent:.1f}%"))
         compare.append((label, charts.bars(_("各村%(rate)s", rate=label), items)))
     return dict(trends=trends, compare=compare, legend=charts.legend(names),
@@ -181,6 +194,7 @@ def _board_context(township, month, period) -> dict:
                 categories=FindingKind.choices() + [("service", _("服务事项"))],
                 rates=rates, period=period, filters=filters, args=request.args,
                 period_name=period_name(period, month), period_choices=PERIOD_CHOICES,
+                rate_cell=rate_cell,
                 **board_charts(township, villages, rates, village))
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time as time_module
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -333,8 +334,9 @@ def village_rates(counts: dict, households: dict | None, visited: dict | None
     total = [0] * (len(COUNTS) + 2)
     by: dict = defaultdict(lambda: [0] * (len(COUNTS) + 2))
     for village_id, figures in counts.items():
+        row = by[village_id]  # (a uuid's hash is Python code: once per village, not per count)
         for index, value in enumerate(figures):
-            by[village_id][index] += value
+            row[index] += value
             total[index] += value
     if households is not None:
         for index, source in ((8, households), (9, visited or {})):
@@ -342,15 +344,51 @@ def village_rates(counts: dict, households: dict | None, visited: dict | None
                 by[village_id][index] += value
                 total[index] += value
 
-    def rates(c) -> Rates:
-        return Rates(received=c[0],
-                     visit_rate=None if households is None else Figure(c[9], c[8]),
-                     resolution_rate=Figure(c[1], c[0]), satisfaction_rate=Figure(c[5], c[4]),
-                     on_time_rate=Figure(c[2], c[0]), response_rate=Figure(c[3], c[0]),
-                     revisit_rate=Figure(c[7], c[6]))
-
+    visits = households is not None
     # A village with nothing to count is left out, as the rows leave it out.
-    return rates(total), {vid: rates(c) for vid, c in by.items() if any(c)}
+    return _rates(total, visits), VillageRates({vid: c for vid, c in by.items() if any(c)},
+                                               visits)
+
+
+def _rates(c, visits: bool) -> Rates:
+    """Rates from counts in village_rates' order (received, resolved, on time, responded, rated,
+    satisfied, revisits due, done, households, visited)."""
+    return Rates(received=c[0], visit_rate=Figure(c[9], c[8]) if visits else None,
+                 resolution_rate=Figure(c[1], c[0]), satisfaction_rate=Figure(c[5], c[4]),
+                 on_time_rate=Figure(c[2], c[0]), response_rate=Figure(c[3], c[0]),
+                 revisit_rate=Figure(c[7], c[6]))
+
+
+class VillageRates(Mapping):
+    """{village id: Rates} of village_rates, each Rates made when it is first read.
+
+    The board's and the dashboards' twelve months hold every village's figures for each month
+    (the same entries as each month's table) but mostly draw the township's line: making
+    40 villages × 12 months of Rates that nobody reads was a sixth of a board with its caches
+    missed. Equal to a dict of the same Rates (Mapping's equality)."""
+
+    __slots__ = ("_counts", "_visits", "_made")
+
+    def __init__(self, counts: dict, visits: bool):
+        self._counts, self._visits, self._made = counts, visits, {}
+
+    def __getitem__(self, village_id) -> Rates:
+        made = self._made.get(village_id)
+        if made is None:
+            made = self._made[village_id] = _rates(self._counts[village_id], self._visits)
+        return made
+
+    def __contains__(self, village_id) -> bool:
+        return village_id in self._counts
+
+    def __iter__(self):
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __repr__(self) -> str:
+        return f"VillageRates({dict(self)!r})"
 
 
 def summary_on() -> bool:

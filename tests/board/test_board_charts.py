@@ -52,6 +52,10 @@ def test_board_defaults_to_year_to_date_with_counts_and_keeps_the_period(app, to
     assert "本年以来（2026年1月1日至6月15日）" in page
     # All nine matters of the year count, three of them from February: not this month alone.
     assert "解决 5 / 事项 9" in page
+    # Each cell: the percentage, then the counts behind it; a rate with nothing counted is —.
+    assert '<td data-label="问题解决率">55.6%<br><small class="muted">解决 5 / 事项 9</small></td>' \
+        in page
+    assert '—<br><small class="muted">走访 0 / 户 0</small>' in page
     twelve = _board(app, t, "?period=12m").get_data(as_text=True)
     assert "近12个月（2025年7月至2026年6月15日）" in twelve
     # The filter form keeps the chosen period, and the choice is plain links (no JS).

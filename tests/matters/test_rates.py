@@ -231,3 +231,25 @@ def test_the_database_counts_the_same_figures_as_counting_the_rows_one_by_one(to
     assert rates._matter_counts(t, *oct_, conditions) == total_one_by_one
     received, resolved, on_time, responded = total_one_by_one[None]
     assert received == 6 and resolved == 4 and 0 < responded < 6 and on_time >= 1
+
+
+def test_village_rates_are_made_when_read_and_equal_a_plain_dict():
+    from app.matters.rates import Figure, Rates, VillageRates, village_rates
+
+    east, west = "east", "west"
+    # received, resolved, on time, responded, rated, satisfied, revisits due, done
+    total, by = village_rates({east: [4, 3, 2, 4, 2, 1, 1, 1], west: [0] * 8},
+                              {east: 10, west: 5}, {east: 6})
+    assert isinstance(by, VillageRates) and not by._made
+    # West has households but nothing else counted: it is still a village with figures.
+    assert set(by) == {east, west} and len(by) == 2 and east in by and "north" not in by
+    assert by.get("north") is None and not by._made
+    expected = Rates(received=4, visit_rate=Figure(6, 10), resolution_rate=Figure(3, 4),
+                     satisfaction_rate=Figure(1, 2), on_time_rate=Figure(2, 4),
+                     response_rate=Figure(4, 4), revisit_rate=Figure(1, 1))
+    assert by[east] == expected and by[east] is by[east] and list(by._made) == [east]
+    assert by == {east: expected, west: by[west]} and {east: expected, west: by[west]} == by
+    assert by[west].visit_rate == Figure(0, 5) and by[west].received == 0
+    assert total.visit_rate == Figure(6, 15) and total.resolution_rate == Figure(3, 4)
+    # Without households (a centre's figures) there is no visit rate.
+    assert village_rates({east: [1] * 8}, None, None)[1][east].visit_rate is None
