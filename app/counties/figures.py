@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -62,7 +62,7 @@ FIGURES = ("resolution_rate", "on_time_rate", "satisfaction_rate", "visit_rate",
 RANKED_BY = ("resolution_rate", "satisfaction_rate", "visit_rate", "on_time_rate", "coverage")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     key: object
     received: int = 0
@@ -83,7 +83,6 @@ class Row:
     commitments_rated: int = 0
     commitments_happy: int = 0
     rank: int | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def resolution_rate(self) -> Figure:
