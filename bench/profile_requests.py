@@ -8,10 +8,13 @@ Run after bench/bench_server.py has made its database (the same DATABASE_URL and
 BENCH_REUSE is implied):
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/minqing_bench \
-        .venv/bin/python bench/profile_requests.py [board|board-cold|dashboard-cold|intake] [--profile]
+        .venv/bin/python bench/profile_requests.py \
+        [board|board-cold|dashboard-cold|intake] [--profile]
 
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/4) is the board cache's Redis; the Redis round
-trips are counted with the statements.
+trips are counted with the statements. With --profile, PROFILE_SORT orders cProfile's table,
+PROFILE_FILTER limits it to files matching a regular expression and PROFILE_CALLERS lists the
+callers of the functions it matches.
 """
 
 from __future__ import annotations
@@ -134,8 +137,10 @@ def main() -> None:
         print(f"\n{n} requests: {(time.perf_counter() - started) * 1000 / n:.2f} ms each "
               "(profiled)")
         # PROFILE_FILTER: a regular expression of the files to list (e.g. "app/|flask_wtf").
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
-            os.environ.get("PROFILE_FILTER", ""), 45)
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+        stats.print_stats(os.environ.get("PROFILE_FILTER", ""), 45)
+        if os.environ.get("PROFILE_CALLERS"):  # who calls these (a regular expression)
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
 
 
 if __name__ == "__main__":

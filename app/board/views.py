@@ -121,7 +121,7 @@ def board_charts(township, villages, rates, village=None) -> dict:
     the villages compared in bars, each bar a link to its village's board.
 
     One village's trend per page, not every village's: a township of 40 villages drew 41
-    charts and 41 tables into each board, most of a phone's download and two thirds of the
+    charts and 41 tables into each board, most of a phone's download and about a third of the
     page's rendering, for readers who mostly look at their own village.
     """
     from app import charts

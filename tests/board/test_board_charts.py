@@ -53,8 +53,8 @@ def test_board_defaults_to_year_to_date_with_counts_and_keeps_the_period(app, to
     # All nine matters of the year count, three of them from February: not this month alone.
     assert "解决 5 / 事项 9" in page
     # Each cell: the percentage, then the counts behind it; a rate with nothing counted is —.
-    assert '<td data-label="问题解决率">55.6%<br><small class="muted">解决 5 / 事项 9</small></td>' \
-        in page
+    cell = '<td data-label="问题解决率">55.6%<br><small class="muted">解决 5 / 事项 9</small></td>'
+    assert cell in page
     assert '—<br><small class="muted">走访 0 / 户 0</small>' in page
     twelve = _board(app, t, "?period=12m").get_data(as_text=True)
     assert "近12个月（2025年7月至2026年6月15日）" in twelve
@@ -99,7 +99,8 @@ def test_a_village_trend_is_on_its_village_board_not_on_every_board(app, town):
     # A village's board: the village's trend open first, the township's below to compare.
     first = village_page.split('<details open class="trend">', 1)[1].split("</details>", 1)[0]
     assert "<title>东村近12个月三率</title>" in first
-    assert village_page.count('class="trend"') == 2 and "<title>全镇近12个月三率</title>" in village_page
+    assert village_page.count('class="trend"') == 2
+    assert "<title>全镇近12个月三率</title>" in village_page
     assert "西村近12个月三率" not in village_page and "各村的走势" not in village_page
     with app.app_context(), time_machine.travel(NOW, tick=False):
         bind_township(db.session, t.id)
