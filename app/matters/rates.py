@@ -463,16 +463,11 @@ def rates_by_village_from_rows(township_id: uuid.UUID, start: date, end: date,
         for village_id, seen in visited_counts(township_id, start, end).items():
             add(village_id, 9, seen)
 
-    def rates(c) -> Rates:
-        return Rates(received=c[0], visit_rate=None if by == "centre" else Figure(c[9], c[8]),
-                     resolution_rate=Figure(c[1], c[0]), satisfaction_rate=Figure(c[5], c[4]),
-                     on_time_rate=Figure(c[2], c[0]), response_rate=Figure(c[3], c[0]),
-                     revisit_rate=Figure(c[7], c[6]))
-
-    total = rates(counts["all"])
+    visits = by != "centre"
+    total = _rates(counts["all"], visits)
     if by == "centre":  # the township's own total keeps its visit rate
         total = compute_rates(township_id, start, end)
-    return total, {vid: rates(c) for vid, c in counts.items() if vid != "all"}
+    return total, {vid: _rates(c, visits) for vid, c in counts.items() if vid != "all"}
 
 
 _CACHE: dict = {}
