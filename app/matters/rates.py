@@ -280,19 +280,23 @@ def period_counts(township, start: date, end: date, village=...) -> dict:
     counts: dict = defaultdict(lambda: [0] * len(COUNTS))
     one = [] if village is ... else [Matter.village_id.is_(None) if village is None
                                      else Matter.village_id == village]
-    for village_id, figures in _matter_counts(
-            township, start, end, [Matter.township_id == township.id, *one],
-            Matter.village_id).items():
-        counts[village_id][0:4] = figures
-    satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1), else_=0)
-    for village_id, rated, happy in db.session.execute(
-            select(Matter.village_id, func.count(), func.coalesce(func.sum(satisfied), 0))
-            .join(Matter, (Matter.township_id == Evaluation.township_id)
-                  & (Matter.id == Evaluation.matter_id))
-            .where(Evaluation.township_id == township.id, Evaluation.created_at >= lo,
-                   Evaluation.created_at < hi, Evaluation.residents_own(), *one)
-            .group_by(Matter.village_id)):
-        counts[village_id][4:6] = [rated, int(happy)]
+    # Nothing is received or rated on a day that has not begun: of days after today (the rest
+    # of the month the board's year to date takes from the month's summary) only revisits due.
+    if start <= clock.township_today(township):
+        for village_id, figures in _matter_counts(
+                township, start, end, [Matter.township_id == township.id, *one],
+                Matter.village_id).items():
+            counts[village_id][0:4] = figures
+        satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1),
+                         else_=0)
+        for village_id, rated, happy in db.session.execute(
+                select(Matter.village_id, func.count(), func.coalesce(func.sum(satisfied), 0))
+                .join(Matter, (Matter.township_id == Evaluation.township_id)
+                      & (Matter.id == Evaluation.matter_id))
+                .where(Evaluation.township_id == township.id, Evaluation.created_at >= lo,
+                       Evaluation.created_at < hi, Evaluation.residents_own(), *one)
+                .group_by(Matter.village_id)):
+            counts[village_id][4:6] = [rated, int(happy)]
     for village_id, due, done in db.session.execute(
             select(Matter.village_id, func.count(),
                    func.coalesce(func.sum(case((Revisit.done_at.is_not(None), 1), else_=0)), 0))

@@ -49,6 +49,8 @@ _KEYS = "rate_summary_keys"  # session.info: {township id: set of (village id, m
 _MATTERS = "rate_summary_matters"  # session.info: {township id: set of matter ids}
 _REBUILD = "rate_summary_rebuild"  # session.info: {township id: set of months, or None: all}
 _HOUSEHOLDS = "rate_summary_households"  # session.info: {township id: household_counts}
+# session.info: {township id: {month: {village id: [the COUNTS]}}} read in this transaction
+_READ = "rate_summary_read"
 _ON = "rate_summary_on"
 # session.info: {matter id: the Matter} inserted in this transaction, and the ids of matters whose
 # evaluations or revisits were written in it: a new matter with neither counts in one row only,
@@ -192,8 +194,14 @@ def _before_commit(session) -> None:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, *_args) -> None:
-    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS, _NEW, _EVENTFUL):
+    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS, _NEW, _EVENTFUL, _READ):
         session.info.pop(name, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read(session, transaction) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_READ, None)  # another transaction may have moved the rows since
 
 
 def _new_matter_keys(session, township_id, ids) -> tuple[set, set]:
@@ -225,6 +233,7 @@ def apply_pending(session=None) -> None:
     read inside the same transaction)."""
     session = session or db.session()
     session.flush()
+    session.info.pop(_READ, None)
     touched = session.info.pop(_MATTERS, {})
     keys = session.info.pop(_KEYS, {})
     rebuilds = session.info.pop(_REBUILD, {})
@@ -263,6 +272,7 @@ def _insert(session):
 def recount(session, township_id, keys, matters_only=frozenset()) -> None:
     """Count the (village, month) rows again from the rows, each locked first. For the keys in
     `matters_only` (only matters changed there) the matters' counts alone are counted again."""
+    session.info.pop(_READ, None)
     township = session.get(Township, township_id)
     if township is None:  # the township itself deleted
         return
@@ -333,6 +343,7 @@ def rebuild(township_id, months=None, *, session=None) -> int:
     ones. Returns the rows written. Used after bulk inserts and by
     `flask minqing rates-summary --rebuild`."""
     session = session or db.session()
+    session.info.pop(_READ, None)
     where = [RateSummary.township_id == township_id]
     if months is not None:
         if not months:
@@ -387,20 +398,35 @@ def fill_missing() -> int:
 def summed(township_id, months: list[date], by_month: bool = False) -> dict:
     """{village id (None: no village): [the COUNTS]} summed over the months (by_month: keyed
     by (month, village id) instead)."""
-    if not months:
-        return {}
-    key = [RateSummary.month] if by_month else []
-    rows = db.session.execute(
-        select(*key, RateSummary.village_id,
-               *(func.sum(getattr(RateSummary, name)) for name in COUNTS))
-        .where(RateSummary.township_id == township_id, RateSummary.month >= min(months),
-               RateSummary.month <= max(months), RateSummary.month.in_(months))
-        .group_by(*key, RateSummary.village_id))
-    out = {}
-    for row in rows:
-        village = None if row.village_id == NO_VILLAGE else row.village_id
-        out[(row[0], village) if by_month else village] = [int(v or 0) for v in row[-len(COUNTS):]]
+    read = month_rows(township_id, months)
+    if by_month:
+        return {(month, village): values for month in months
+                for village, values in read[month].items()}
+    out: dict = {}
+    for month in months:
+        _add(out, read[month])
     return out
+
+
+def month_rows(township_id, months: list[date]) -> dict:
+    """{month: {village id: [the COUNTS]}} of the summary, each month read once per transaction:
+    the board's year to date and its twelve months are the same rows, read by one statement.
+    A recount in the transaction forgets what was read (apply_pending, rebuild)."""
+    read = db.session.info.setdefault(_READ, {}).setdefault(township_id, {})
+    missing = sorted(set(months) - read.keys())
+    if missing:
+        rows = db.session.execute(
+            select(RateSummary.month, RateSummary.village_id,
+                   *(func.sum(getattr(RateSummary, name)) for name in COUNTS))
+            .where(RateSummary.township_id == township_id, RateSummary.month >= missing[0],
+                   RateSummary.month <= missing[-1], RateSummary.month.in_(missing))
+            .group_by(RateSummary.month, RateSummary.village_id))
+        fetched: dict = {month: {} for month in missing}
+        for month, village_id, *values in rows:
+            village = None if village_id == NO_VILLAGE else village_id
+            fetched[month][village] = [int(v or 0) for v in values]
+        read.update(fetched)
+    return {month: read[month] for month in months}
 
 
 def _add(into: dict, counts: dict, sign: int = 1) -> None:

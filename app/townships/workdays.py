@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from itertools import chain
 
 import chinese_calendar
-from sqlalchemy import event, select
+from sqlalchemy import Boolean, Date, Integer, event, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -119,13 +119,26 @@ class WorkCalendar:
 
     @classmethod
     def _load(cls, township_id: uuid.UUID) -> WorkCalendar:
-        rows = db.session.execute(
-            select(CalendarDay.day, CalendarDay.is_workday).where(
-                CalendarDay.township_id == township_id
-            )
-        ).all()
-        national, years = national_schedule()
-        return cls({day: is_workday for day, is_workday in rows}, national, years)
+        """The township's days, the national days and the national years in one statement
+        (the hall's intake and the board ask for the calendar on each request)."""
+        from app.holidays.models import NationalDay, NationalYear
+
+        no_day, no_flag = null().cast(Date), null().cast(Boolean)
+        rows = db.session.execute(union_all(
+            select(literal("t"), CalendarDay.day, CalendarDay.is_workday, literal(""),
+                   null().cast(Integer)).where(CalendarDay.township_id == township_id),
+            select(literal("n"), NationalDay.day, NationalDay.is_workday, NationalDay.name,
+                   null().cast(Integer)),
+            select(literal("y"), no_day, no_flag, literal(""), NationalYear.year)))
+        own, national, years = {}, {}, set()
+        for kind, day, is_workday, name, year in rows:
+            if kind == "t":
+                own[day] = is_workday
+            elif kind == "n":
+                national[day] = (is_workday, name)
+            else:
+                years.add(year)
+        return cls(own, national, years)
 
     def year_known(self, year: int) -> bool:
         """The official schedule of `year` is known (national entries or the library)."""
