@@ -409,24 +409,41 @@ def summed(township_id, months: list[date], by_month: bool = False) -> dict:
 
 
 def month_rows(township_id, months: list[date]) -> dict:
-    """{month: {village id: [the COUNTS]}} of the summary, each month read once per transaction:
-    the board's year to date and its twelve months are the same rows, read by one statement.
-    A recount in the transaction forgets what was read (apply_pending, rebuild)."""
+    """{month: {village id: [the COUNTS]}} of the summary, each month read once per transaction.
+
+    A month not yet read is read with every month from the earliest asked, or from eleven
+    months before the latest if that is earlier: the board and the dashboards show the year to
+    date and the twelve months to this one, the same rows but in January, read by one
+    statement. A recount in the transaction forgets what was read (apply_pending, rebuild)."""
     read = db.session.info.setdefault(_READ, {}).setdefault(township_id, {})
-    missing = sorted(set(months) - read.keys())
+    missing = set(months) - read.keys()
     if missing:
+        first, last = min(missing), max(missing)
+        first = min(first, _months_before(last, 11))
+        fetched: dict = {}
+        month = first
+        while month <= last:
+            if month not in read:
+                fetched[month] = {}
+            month = _next_month(month)
         rows = db.session.execute(
             select(RateSummary.month, RateSummary.village_id,
                    *(func.sum(getattr(RateSummary, name)) for name in COUNTS))
-            .where(RateSummary.township_id == township_id, RateSummary.month >= missing[0],
-                   RateSummary.month <= missing[-1], RateSummary.month.in_(missing))
+            .where(RateSummary.township_id == township_id, RateSummary.month >= first,
+                   RateSummary.month <= last)
             .group_by(RateSummary.month, RateSummary.village_id))
-        fetched: dict = {month: {} for month in missing}
         for month, village_id, *values in rows:
-            village = None if village_id == NO_VILLAGE else village_id
-            fetched[month][village] = [int(v or 0) for v in values]
+            if month in fetched:
+                village = None if village_id == NO_VILLAGE else village_id
+                fetched[month][village] = [int(v or 0) for v in values]
         read.update(fetched)
     return {month: read[month] for month in months}
+
+
+def _months_before(month: date, count: int) -> date:
+    for _ in range(count):
+        month = _month(month - timedelta(days=1))
+    return month
 
 
 def _add(into: dict, counts: dict, sign: int = 1) -> None:

@@ -238,3 +238,48 @@ def test_a_period_to_tomorrow_counts_the_rest_of_the_month_not_its_days_so_far(t
         assert counted == [(date(2026, 11, 6), date(2026, 12, 1))]
         total = rates_by_village(t.id, start, end)[0]
         assert total.received == 4 and total.satisfaction_rate.numerator == 1
+
+
+def test_the_boards_figures_read_the_summary_once_and_the_days_ahead_for_revisits_only(town,
+                                                                                      app):
+    """The board's year to date and its twelve months are the same months of the summary: one
+    statement reads them. The rest of this month is subtracted from the month's row, and of days
+    not yet begun only the revisits due are asked — still exactly the rows' figures."""
+    import time_machine
+    from sqlalchemy import event
+
+    t, staff, checker, villages = town
+    now = datetime(2026, 11, 5, 3, 0, tzinfo=UTC)  # 5 November, 11:00 in Beijing
+    with time_machine.travel(now, tick=False):
+        for n, days_ago in enumerate((0, 2, 40, 70)):
+            m = ops.create_matter(t, channel="phone", title="事项", actor=staff,
+                                  village=villages[n % 3], now=now - timedelta(days=days_ago))
+            ops.assign(m, staff, assignee=staff)
+            ops.reply(m, staff, public_text="已办理")
+            # Due later this month (subtracted from November's row), and earlier this month.
+            ops.schedule_revisit(m, date(2026, 11, 20) if n % 2 else date(2026, 11, 3))
+        db.session.commit()
+        start, end = year_to_date(date(2026, 11, 5))
+        seen: list[str] = []
+
+        def note(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        app.config["RATES_CACHE"] = "off"
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            year = rates_by_village(t.id, start, end)
+            months = rates_by_village_by_month(t.id, date(2026, 11, 5))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+            app.config.pop("RATES_CACHE", None)
+        assert sum("FROM rate_summaries" in s for s in seen) == 1
+        assert not [s for s in seen if "FROM matters" in s or "FROM evaluations" in s
+                    or "calendar" in s]
+        assert year == rates_by_village_from_rows(t.id, start, end)
+        assert year[0].revisit_rate.denominator == 2  # the two due by today, not the two ahead
+        app.config["RATES_SUMMARY"] = "off"
+        try:
+            assert months == rates_by_village_by_month(t.id, date(2026, 11, 5))
+        finally:
+            app.config.pop("RATES_SUMMARY", None)
