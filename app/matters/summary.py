@@ -12,7 +12,8 @@ touched, with the (village, month) they counted in before the flush and after it
 the affected rows are counted again from the matters table — a few small indexed aggregates, so
 a row is exact by construction rather than kept by +1/-1. The row is locked before it is
 counted, so of two transactions changing the same village's month the later one counts after
-the earlier has committed. Bulk inserts that bypass the session (app.matters.demo, the bench
+the earlier has committed. The one exception is the commonest change, a new matter (an intake):
+what it adds is added to its row in one locked UPDATE, the row as the last transaction left it. Bulk inserts that bypass the session (app.matters.demo, the bench
 population) call `rebuild` afterwards; so does a change of the working-day calendar (the
 response limit of the receiving days around it) or of the township's time zone.
 
@@ -57,6 +58,8 @@ _ON = "rate_summary_on"
 # read from the object instead of the database.
 _NEW = "rate_summary_new_matters"
 _EVENTFUL = "rate_summary_eventful"
+# session.info: ids of the new matters already counted in this transaction (by either way)
+_COUNTED = "rate_summary_counted"
 
 MATTER_FIELDS = ("village_id", "received_at", "state", "replied_at", "due_on",
                  "first_response_at", "township_id")
@@ -194,7 +197,8 @@ def _before_commit(session) -> None:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, *_args) -> None:
-    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS, _NEW, _EVENTFUL, _READ):
+    for name in (_KEYS, _MATTERS, _REBUILD, _HOUSEHOLDS, _NEW, _EVENTFUL, _READ,
+                 _COUNTED):
         session.info.pop(name, None)
 
 
@@ -204,15 +208,17 @@ def _forget_read(session, transaction) -> None:
         session.info.pop(_READ, None)  # another transaction may have moved the rows since
 
 
-def _new_matter_keys(session, township_id, ids) -> tuple[set, set]:
-    """(the keys of the matters inserted in this transaction that have no evaluation or revisit
-    written in it, read from the objects as flushed; the ids left to ask the database about).
-    Nobody else sees such a matter before the commit, so it counts in its receiving month only."""
+def _new_matter_keys(session, township_id, ids) -> tuple[dict, set]:
+    """({key: [the Matters]} of the matters inserted in this transaction that have no
+    evaluation or revisit written in it, read from the objects as flushed; the ids left to ask
+    the database about). Nobody else sees such a matter before the commit, so it counts in its
+    receiving month only."""
     from sqlalchemy import inspect
 
     new = session.info.get(_NEW, {})
     eventful = session.info.get(_EVENTFUL, set())
-    keys, rest = set(), set()
+    keys: dict = defaultdict(list)
+    rest = set()
     zone = None
     for matter_id in ids:
         obj = new.get(matter_id)
@@ -224,8 +230,31 @@ def _new_matter_keys(session, township_id, ids) -> tuple[set, set]:
             rest.add(matter_id)
             continue
         zone = zone or _zone(session, township_id)
-        keys.add((obj.village_id, _local_month(zone, obj.received_at)))
+        keys[(obj.village_id, _local_month(zone, obj.received_at))].append(obj)
     return keys, rest
+
+
+def _added(session, township_id, matters) -> list[int]:
+    """What new matters add to their month's matter counts (received, resolved, on time,
+    responded), by the definitions of rates._matter_counts."""
+    from app.matters.rates import NOT_COUNTED, RESOLVED
+    from app.townships.workdays import WorkCalendar
+
+    zone = _zone(session, township_id)
+    calendar = None
+    out = [0, 0, 0, 0]
+    for m in matters:
+        state = getattr(m.state, "value", m.state)
+        if state in NOT_COUNTED:
+            continue
+        out[0] += 1
+        out[1] += state in RESOLVED
+        out[2] += m.replied_at is not None and m.replied_at.astimezone(zone).date() <= m.due_on
+        if m.first_response_at is not None:
+            calendar = calendar or WorkCalendar.for_township(township_id)
+            limit = calendar.add_workdays(m.received_at.astimezone(zone).date(), 1)
+            out[3] += m.first_response_at.astimezone(zone).date() <= limit
+    return out
 
 
 def apply_pending(session=None) -> None:
@@ -237,14 +266,21 @@ def apply_pending(session=None) -> None:
     touched = session.info.pop(_MATTERS, {})
     keys = session.info.pop(_KEYS, {})
     rebuilds = session.info.pop(_REBUILD, {})
-    matters_only = {}
+    matters_only, added = {}, {}
+    counted = session.info.setdefault(_COUNTED, set())
     for township_id, ids in touched.items():
         known, rest = _new_matter_keys(session, township_id, ids)
         others = matter_keys(session, township_id, rest)
         # Rows only new matters without evaluations or revisits changed: their evaluations'
         # and revisits' counts are as the last transaction to change them left them (it
-        # counted them under the row's lock, as this one will).
-        matters_only[township_id] = known - others - keys.get(township_id, set())
+        # counted them under the row's lock, as this one will). Matters counted for the first
+        # time add to the row; counted before in this transaction, the row's matters are
+        # counted again (adding twice would count them twice).
+        only = set(known) - others - keys.get(township_id, set())
+        added[township_id] = {key: _added(session, township_id, known[key]) for key in only
+                              if not any(m.id in counted for m in known[key])}
+        matters_only[township_id] = only - added[township_id].keys()
+        counted.update(i for i in ids if i in session.info.get(_NEW, {}))
         keys.setdefault(township_id, set()).update(known, others)
     # Each township is counted while bound to it: one transaction may have written rows of
     # several (an operator's sweep), and row-level security shows a township's rows only to it.
@@ -257,7 +293,8 @@ def apply_pending(session=None) -> None:
             continue
         with bound_to(session, township_id):
             recount(session, township_id, {k for k in township_keys if k[1] not in done},
-                    matters_only=matters_only.get(township_id, set()))
+                    matters_only=matters_only.get(township_id, set()),
+                    added=added.get(township_id, {}))
 
 
 def _insert(session):
@@ -269,18 +306,30 @@ def _insert(session):
     return insert(RateSummary)
 
 
-def recount(session, township_id, keys, matters_only=frozenset()) -> None:
+def recount(session, township_id, keys, matters_only=frozenset(), added=None) -> None:
     """Count the (village, month) rows again from the rows, each locked first. For the keys in
-    `matters_only` (only matters changed there) the matters' counts alone are counted again."""
+    `matters_only` (only matters changed there) the matters' counts alone are counted again;
+    to the keys in `added` (only new matters there) their counts are added — one statement,
+    which locks the row as a count would: the row as the last transaction to change it left it,
+    plus this one's matters. A row not there yet is counted from the rows."""
     session.info.pop(_READ, None)
     township = session.get(Township, township_id)
     if township is None:  # the township itself deleted
         return
+    added = added or {}
     for village_id, month in sorted(keys, key=lambda k: (str(k[0] or NO_VILLAGE), k[1])):
         stored = village_id or NO_VILLAGE
-        lock = select(RateSummary.month).where(
-            RateSummary.township_id == township_id, RateSummary.village_id == stored,
-            RateSummary.month == month).with_for_update()
+        row = (RateSummary.township_id == township_id, RateSummary.village_id == stored,
+               RateSummary.month == month)
+        plus = added.get((village_id, month))
+        if plus is not None:
+            if not any(plus):
+                continue  # withdrawn at once: nothing to add
+            if session.execute(update(RateSummary).where(*row).values(
+                    {name: getattr(RateSummary, name) + n
+                     for name, n in zip(COUNTS[:4], plus, strict=True)})).rowcount:
+                continue
+        lock = select(RateSummary.month).where(*row).with_for_update()
         # The row usually exists (this month of this village): locked in one statement.
         existed = session.execute(lock).first() is not None
         if not existed:
@@ -297,9 +346,7 @@ def recount(session, township_id, keys, matters_only=frozenset()) -> None:
         else:
             counts = period_counts(township, month, _next_month(month), village=village_id)
             values = dict(zip(COUNTS, counts.get(village_id, [0] * len(COUNTS)), strict=True))
-        session.execute(update(RateSummary).where(
-            RateSummary.township_id == township_id, RateSummary.village_id == stored,
-            RateSummary.month == month).values(values))
+        session.execute(update(RateSummary).where(*row).values(values))
 
 
 def _all_months(session, township) -> list[date]:

@@ -283,3 +283,44 @@ def test_the_boards_figures_read_the_summary_once_and_the_days_ahead_for_revisit
             assert months == rates_by_village_by_month(t.id, date(2026, 11, 5))
         finally:
             app.config.pop("RATES_SUMMARY", None)
+
+
+def test_a_new_matter_is_added_to_its_row_in_one_statement_and_only_once(town, app):
+    """An intake adds its matter to the village's month in one UPDATE (no count of the month's
+    matters); a new matter changed again after the summary was read in its own transaction is
+    counted again rather than added twice; a matter answered on the spot counts as answered."""
+    from sqlalchemy import event
+
+    t, staff, checker, villages = town
+    ops.create_matter(t, channel="hall", title="先来", actor=staff, village=villages[0], now=BASE)
+    db.session.commit()
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        ops.create_matter(t, channel="hall", title="后到", actor=staff, village=villages[0],
+                          now=BASE)
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    touching = [s for s in seen if "rate_summaries" in s]
+    assert len(touching) == 1 and touching[0].startswith("UPDATE rate_summaries")
+    assert not [s for s in seen if "count(" in s]
+    assert_in_step(t)
+    assert summary.stored(t.id)[(villages[0].id, date(2026, 10, 1))][0] == 2
+
+    m = ops.create_matter(t, channel="hall", title="当场办结", actor=staff, village=villages[0],
+                          now=BASE)
+    summary.apply_pending()  # as a read of the summary before the commit does: counted
+    ops.assign(m, staff, assignee=staff)
+    ops.reply(m, staff, public_text="已当场办结")
+    withdrawn = ops.create_matter(t, channel="hall", title="撤回", actor=staff,
+                                  village=villages[1], now=BASE)
+    ops.end_without_resolution(withdrawn, staff, to=State.WITHDRAWN, reason="群众撤回")
+    db.session.commit()
+    assert_in_step(t)
+    row = summary.stored(t.id)[(villages[0].id, date(2026, 10, 1))]
+    assert row[:2] == [3, 1]  # three received, the one answered on the spot resolved
