@@ -14,7 +14,9 @@ BENCH_REUSE is implied):
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/4) is the board cache's Redis; the Redis round
 trips are counted with the statements. With --profile, PROFILE_SORT orders cProfile's table,
 PROFILE_FILTER limits it to files matching a regular expression and PROFILE_CALLERS lists the
-callers of the functions it matches.
+callers of the functions it matches. PROFILE_PHASES (comma-separated module:function names, e.g.
+app.board.views:board_charts) times those functions without cProfile over 100 requests and prints
+the mean milliseconds each takes per request.
 """
 
 from __future__ import annotations
@@ -141,6 +143,40 @@ def main() -> None:
         stats.print_stats(os.environ.get("PROFILE_FILTER", ""), 45)
         if os.environ.get("PROFILE_CALLERS"):  # who calls these (a regular expression)
             stats.print_callers(os.environ["PROFILE_CALLERS"])
+    if os.environ.get("PROFILE_PHASES"):
+        _phases(once, os.environ["PROFILE_PHASES"].split(","))
+
+
+def _phases(once, names: list[str], n: int = 100) -> None:
+    """The mean wall time per request of each named function (module:function), by wrapping it
+    where it is defined and where the request's modules imported it."""
+    import functools
+    import importlib
+
+    spent: dict[str, float] = dict.fromkeys(names, 0.0)
+    for name in names:
+        module_name, function_name = name.split(":")
+        original = getattr(importlib.import_module(module_name), function_name)
+
+        def timed(*args, _original=original, _name=name, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_name] += time.perf_counter() - started
+
+        functools.update_wrapper(timed, original)
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith(("app", "flask")) and \
+                    getattr(module, function_name, None) is original:
+                setattr(module, function_name, timed)
+    started = time.perf_counter()
+    for _ in range(n):
+        once()
+    total = (time.perf_counter() - started) * 1000 / n
+    print(f"\n{n} requests: {total:.2f} ms each")
+    for name in names:
+        print(f"  {spent[name] * 1000 / n:7.2f} ms  {name}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from app.extensions import db
 from app.households.models import Household, Visit
 from app.matters.rates import PERIODS
 from app.models import changed, old_value
-from app.tenancy import across_townships, bound_to, platform_wide
+from app.tenancy import across_townships, bound_to, core_rows, platform_wide
 from app.townships.models import Township
 
 KINDS = {"month": "m", "quarter": "q", "half": "h", "year": "y"}
@@ -512,7 +512,7 @@ def village_households(township_id) -> dict:
     if pending():
         apply_pending(db.session())
     t = CountyHouseholdCount
-    return {village_id: int(n) for village_id, n in db.session.execute(
+    return {village_id: int(n) for village_id, n in core_rows(
         select(t.group_id, t.households).where(t.township_id == township_id, t.dim == "v"))}
 
 
@@ -523,7 +523,7 @@ def village_visited(township_id, kind: str, starts) -> dict:
         apply_pending(db.session())
     t = CountyVisitCount
     out: dict = {start: {} for start in starts}
-    for start, village_id, seen in db.session.execute(
+    for start, village_id, seen in core_rows(
             select(t.start, t.group_id, t.visited).where(
                 t.township_id == township_id, t.dim == "v", t.kind == kind,
                 t.start.in_(list(starts)))):

@@ -36,6 +36,7 @@ from app import clock
 from app.extensions import db
 from app.households.models import Household, Visit
 from app.matters.models import SATISFIED_RATINGS, Evaluation, Matter, Revisit, State
+from app.tenancy import core_rows
 from app.townships.models import Township
 from app.townships.workdays import WorkCalendar
 
@@ -191,7 +192,7 @@ def _matter_counts(township, start: date, end: date, conditions, group=None) -> 
             return cast(func.timezone(zone_name, column), Date)
 
         received_day = local_day(Matter.received_at)
-        rows = db.session.execute(
+        rows = core_rows(
             select(*keys, func.count(),
                    func.count().filter(Matter.state.in_(RESOLVED)),
                    func.count().filter(Matter.replied_at.is_not(None),
@@ -289,7 +290,7 @@ def period_counts(township, start: date, end: date, village=...) -> dict:
             counts[village_id][0:4] = figures
         satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1),
                          else_=0)
-        for village_id, rated, happy in db.session.execute(
+        for village_id, rated, happy in core_rows(
                 select(Matter.village_id, func.count(), func.coalesce(func.sum(satisfied), 0))
                 .join(Matter, (Matter.township_id == Evaluation.township_id)
                       & (Matter.id == Evaluation.matter_id))
@@ -297,7 +298,7 @@ def period_counts(township, start: date, end: date, village=...) -> dict:
                        Evaluation.created_at < hi, Evaluation.residents_own(), *one)
                 .group_by(Matter.village_id)):
             counts[village_id][4:6] = [rated, int(happy)]
-    for village_id, due, done in db.session.execute(
+    for village_id, due, done in core_rows(
             select(Matter.village_id, func.count(),
                    func.coalesce(func.sum(case((Revisit.done_at.is_not(None), 1), else_=0)), 0))
             .join(Matter, (Matter.township_id == Revisit.township_id)
@@ -319,14 +320,14 @@ def household_counts(township_id) -> dict:
 def visited_counts(township_id, start: date, end: date) -> dict:
     """{village id: active households visited at least once in [start, end)}: from the period's
     visits (far fewer rows than households), each household once. Not additive over periods."""
-    return dict(db.session.execute(
+    return dict(core_rows(
         select(Household.village_id, func.count(func.distinct(Household.id)))
         .join(Visit, (Visit.township_id == Household.township_id)
               & (Visit.household_id == Household.id))
         .where(Household.township_id == township_id, Household.active.is_(True),
                Visit.township_id == township_id, Visit.visited_on >= start,
                Visit.visited_on < end)
-        .group_by(Household.village_id)).all())
+        .group_by(Household.village_id)))
 
 
 def village_rates(counts: dict, households: dict | None, visited: dict | None

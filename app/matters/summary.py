@@ -13,9 +13,10 @@ the affected rows are counted again from the matters table — a few small index
 a row is exact by construction rather than kept by +1/-1. The row is locked before it is
 counted, so of two transactions changing the same village's month the later one counts after
 the earlier has committed. The one exception is the commonest change, a new matter (an intake):
-what it adds is added to its row in one locked UPDATE, the row as the last transaction left it. Bulk inserts that bypass the session (app.matters.demo, the bench
-population) call `rebuild` afterwards; so does a change of the working-day calendar (the
-response limit of the receiving days around it) or of the township's time zone.
+what it adds is added to its row in one locked UPDATE, the row as the last transaction left it.
+Bulk inserts that bypass the session (app.matters.demo, the bench population) call `rebuild`
+afterwards; so does a change of the working-day calendar (the response limit of the receiving
+days around it) or of the township's time zone.
 
 Visited households are not additive over months (a household visited in two months is one
 household), so the visit rate still counts the period's visits; active households per village
@@ -43,7 +44,7 @@ from app.matters.rates import (
     visited_counts,
 )
 from app.models import changed, old_value
-from app.tenancy import bound_to
+from app.tenancy import bound_to, core_rows
 from app.townships.models import Township
 
 _KEYS = "rate_summary_keys"  # session.info: {township id: set of (village id, month)}
@@ -473,16 +474,14 @@ def month_rows(township_id, months: list[date]) -> dict:
             if month not in read:
                 fetched[month] = {}
             month = _next_month(month)
-        rows = db.session.execute(
-            select(RateSummary.month, RateSummary.village_id,
-                   *(func.sum(getattr(RateSummary, name)) for name in COUNTS))
-            .where(RateSummary.township_id == township_id, RateSummary.month >= first,
-                   RateSummary.month <= last)
-            .group_by(RateSummary.month, RateSummary.village_id))
-        for month, village_id, *values in rows:
+        # One row per (village, month): the key of the table.
+        for month, village_id, *values in core_rows(
+                select(RateSummary.month, RateSummary.village_id,
+                       *(getattr(RateSummary, name) for name in COUNTS))
+                .where(RateSummary.township_id == township_id, RateSummary.month >= first,
+                       RateSummary.month <= last)):
             if month in fetched:
-                village = None if village_id == NO_VILLAGE else village_id
-                fetched[month][village] = [int(v or 0) for v in values]
+                fetched[month][None if village_id == NO_VILLAGE else village_id] = values
         read.update(fetched)
     return {month: read[month] for month in months}
 
