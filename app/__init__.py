@@ -41,7 +41,8 @@ def freeze_start_up() -> None:
     """Keep what start-up made (the app, its routes, templates and catalogues; it lives as long as
     the process) out of the garbage collector's full passes, which otherwise walk all of it while
     a page builds ten thousand rows: 150–200 ms pauses on the county's ranking of its cadres.
-    Called once the app is made, by wsgi.py (each gunicorn worker) and the benchmarks."""
+    Called once the app is made, by wsgi.py (in gunicorn's master, before it forks the workers:
+    deploy/gunicorn.conf.py preloads the app) and the benchmarks."""
     gc.collect()
     gc.freeze()
 
