@@ -83,13 +83,11 @@ def _here(model, object_id):
 
 
 def _resident(township, object_id) -> Resident | None:
-    """`_here` for the desk's resident, with their household (the matter's) in one statement."""
-    try:
-        key = uuid.UUID(str(object_id)) if object_id else None
-    except ValueError:
-        return None
-    return db.session.get(Resident, (township.id, key),
-                          options=[joinedload(Resident.household)]) if key else None
+    """`_here` for the desk's resident, with their household and its village (the matter's)
+    in one statement."""
+    key = _uuid(object_id)
+    return db.session.get(Resident, (township.id, key), options=[
+        joinedload(Resident.household).joinedload(Household.village)]) if key else None
 
 
 def _materials(item_id) -> list[str]:
@@ -97,10 +95,12 @@ def _materials(item_id) -> list[str]:
     return ops.materials_of(item) if item is not None else []
 
 
-def _intake_form(township) -> IntakeForm:
+def _intake_form(township, chosen_only: bool = False) -> IntakeForm:
+    """The desk's form. `chosen_only` (an intake sent to be accepted): the item and village
+    lists hold only what was chosen — enough to check the choice, and an accepted intake is
+    redirected, never shown; `_choices(form)` makes the whole lists if the page is shown again."""
     form = IntakeForm()
-    _items(form.item_id)
-    form.new_village_id.choices = _options(Village, blank=_("（不选）"))
+    _choices(form, chosen_only)
     if request.method == "GET":
         form.resident_id.data = request.args.get("resident", "")
         form.item_id.data = request.args.get("item", "")
@@ -114,6 +114,24 @@ def _intake_form(township) -> IntakeForm:
                 form.resident_id.data = str(match.id)
     form.received.choices = [(m, m) for m in _materials(form.item_id.data)]
     return form
+
+
+def _choices(form: IntakeForm, chosen_only: bool = False) -> None:
+    if not chosen_only:
+        _items(form.item_id)
+        form.new_village_id.choices = _options(Village, blank=_("（不选）"))
+        return
+    _items(form.item_id, where=(ServiceItem.id == _uuid(form.item_id.data),))
+    village_id = _uuid(form.new_village_id.data)
+    form.new_village_id.choices = [("", _("（不选）"))] if village_id is None else _options(
+        Village, blank=_("（不选）"), where=(Village.id == village_id,))
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _questions_context(item_id, formdata=None, errors=None, booking=None) -> dict:
@@ -135,12 +153,12 @@ def _booking(booking_id) -> Booking | None:
 def index():
     """The front desk's main screen: find the resident, pick the item, tick materials, accept."""
     township = current_township()
-    form = _intake_form(township)
+    # "刷新材料" without JavaScript: re-render with the chosen item's checklist, nothing lost.
+    accepting = request.method == "POST" and "refresh" not in request.form
+    form = _intake_form(township, chosen_only=accepting)
     resident = _resident(township, form.resident_id.data)
     if resident is None:
         form.resident_id.data = ""
-    # "刷新材料" without JavaScript: re-render with the chosen item's checklist, nothing lost.
-    accepting = request.method == "POST" and "refresh" not in request.form
     valid = accepting and form.validate_on_submit()
     # The item's own questions are checked with the rest, so every error shows at once.
     item = _here(ServiceItem, form.item_id.data) if accepting else None
@@ -166,6 +184,8 @@ def index():
             target = url_for("hall.intake", matter_id=matter.id)
             db.session.commit()
             return redirect(target)
+    if accepting:
+        _choices(form)  # shown again: the whole lists
     status = 422 if request.method == "POST" and "refresh" not in request.form else 200
     results = find_residents(township, request.args.get("q", ""))
     open_matters = ops.open_matters_of(township, results + ([resident] if resident else []))

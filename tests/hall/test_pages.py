@@ -74,12 +74,25 @@ def test_desk_keeps_what_was_typed_and_accepts_with_a_missing_material(client, t
 def test_desk_registers_a_new_resident_in_the_same_flow_or_says_what_is_missing(client, town,
                                                                                   app):
     t, clerk, _admin, item, _resident, _w = town
+    with app.app_context():
+        bind_township(db.session, t.id)
+        other = factories.service_item(t, factories.centre(t, "便民服务中心"), name="低保申请").id
+        villages = [factories.village(t, name).id for name in ("东村", "西村")]
+        db.session.commit()
     login(client, clerk)
     token = csrf(client.get(f"/t/{t.slug}/hall/").text)
     refused = client.post(f"/t/{t.slug}/hall/", data={
-        "csrf_token": token, "item_id": str(item.id), "description": "代父亲办理"})
+        "csrf_token": token, "item_id": str(item.id), "description": "代父亲办理",
+        "new_village_id": str(villages[1])})
     assert refused.status_code == 422
     assert "请先查找并选择办事群众" in refused.text and "代父亲办理" in refused.text
+    # Shown again with the whole lists (an accepted intake checks the choice alone), the
+    # choices kept.
+    assert re.search(rf'<option[^>]*selected[^>]*value="{item.id}"|<option value="{item.id}"'
+                     rf'[^>]*selected', refused.text)
+    assert f'value="{other}"' in refused.text and f'value="{villages[0]}"' in refused.text
+    assert re.search(rf'<option[^>]*value="{villages[1]}"[^>]*selected|<option[^>]*selected'
+                     rf'[^>]*value="{villages[1]}"', refused.text)
     done = client.post(f"/t/{t.slug}/hall/", data={
         "csrf_token": token, "item_id": str(item.id), "new_name": "赵建国",
         "new_phone": "139 0000 1111", "received": ["户口簿", "身份证"]})
