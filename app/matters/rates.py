@@ -412,7 +412,8 @@ def rates_by_village(township_id: uuid.UUID, start: date, end: date,
     By village, the whole local months of the period are summed from app.matters.summary (kept
     exact with the rows) and only a part-month edge is counted from the rows; the setting
     RATES_SUMMARY = "off" counts everything from the rows (rates_by_village_from_rows, the
-    reference). A centre has no households, so its visit rate is None.
+    reference). A centre has no households, so its visit rate is None, and so is the total's
+    by centre.
     """
     if by == "village" and summary_on():
         from app.matters import summary
@@ -468,11 +469,12 @@ def rates_by_village_from_rows(township_id: uuid.UUID, start: date, end: date,
         for village_id, seen in visited_counts(township_id, start, end).items():
             add(village_id, 9, seen)
 
+    # By centre the total is the centres' sum, without a visit rate (centres have no
+    # households): the township's own figures are the ones by village. (It was the township's
+    # compute_rates, four more statements over the period's rows, that every caller dropped.)
     visits = by != "centre"
-    total = _rates(counts["all"], visits)
-    if by == "centre":  # the township's own total keeps its visit rate
-        total = compute_rates(township_id, start, end)
-    return total, {vid: _rates(c, visits) for vid, c in counts.items() if vid != "all"}
+    return _rates(counts["all"], visits), {vid: _rates(c, visits) for vid, c in counts.items()
+                                           if vid != "all"}
 
 
 _CACHE: dict = {}

@@ -187,9 +187,12 @@ def test_the_grouped_computation_by_centre_agrees_too(town):
                              source="resident_link")
     db.session.flush()
     start, end = date(2026, 11, 1), date(2027, 1, 1)
-    _total, by_centre = rates_by_village(t.id, start, end, by="centre")
+    total, by_centre = rates_by_village(t.id, start, end, by="centre")
     for centre in (a, b):
         assert by_centre[centre.id] == compute_rates(t.id, start, end, centre_id=centre.id)
+    # The centres' total: their sum, with no visit rate (the township's is by village).
+    assert total.received == 5 and total.visit_rate is None
+    assert total.satisfaction_rate == compute_rates(t.id, start, end).satisfaction_rate
 
 
 def test_the_database_counts_the_same_figures_as_counting_the_rows_one_by_one(town, monkeypatch):
