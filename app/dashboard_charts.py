@@ -18,10 +18,10 @@ from app.extensions import db
 from app.matters.models import OPEN_STATES, Matter
 from app.matters.rates import (
     cached_rates_by_village,
-    compute_rates,
     last_months,
     matters_query,
     quarter_period,
+    rates_by_cadre,
     rates_by_village_by_month,
 )
 
@@ -91,8 +91,8 @@ def cadre_rows(township, start: date, end: date, people, limit: int = 10) -> lis
         select(counted.c.assignee_id, func.count()).where(counted.c.assignee_id.is_not(None))
         .group_by(counted.c.assignee_id).order_by(func.count().desc()).limit(limit)).all()
     names = dict(people)
-    return [(names.get(uid, "—"), {"assignee": uid},
-             compute_rates(township.id, start, end, cadre_id=uid)) for uid, _n in top]
+    rates = rates_by_cadre(township.id, start, end, [uid for uid, _n in top])
+    return [(names.get(uid, "—"), {"assignee": uid}, rates[uid]) for uid, _n in top]
 
 
 def overdue_by_age(township, today: date) -> dict:

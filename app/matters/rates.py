@@ -160,6 +160,59 @@ def compute_rates(township_id: uuid.UUID, start: date, end: date, *, village_id=
     )
 
 
+def rates_by_cadre(township_id: uuid.UUID, start: date, end: date, cadre_ids) -> dict:
+    """{cadre id: compute_rates(cadre_id=…)} of several cadres in four statements (the
+    dashboard ranks ten: forty statements over the period's rows before). Same definitions: the
+    matters assigned to the cadre, the evaluations of the cadre's own service, the revisits of
+    the cadre's matters, the households the cadre is the contact of."""
+    ids = list(cadre_ids)
+    if not ids:
+        return {}
+    township = db.session.get(Township, township_id)
+    start, end = _as_date(start), _as_date(end)
+    lo, hi = utc_bounds(township.timezone, start, end)
+    matters = _matter_counts(township, start, end, [Matter.township_id == township_id,
+                                                    Matter.assignee_id.in_(ids)],
+                             Matter.assignee_id)
+    satisfied = case((Evaluation.rating.in_([r.value for r in SATISFIED_RATINGS]), 1), else_=0)
+    rated = {uid: (n, int(happy)) for uid, n, happy in core_rows(
+        select(Evaluation.staff_id, func.count(), func.coalesce(func.sum(satisfied), 0))
+        .where(Evaluation.township_id == township_id, Evaluation.created_at >= lo,
+               Evaluation.created_at < hi, Evaluation.residents_own(),
+               Evaluation.staff_id.in_(ids))
+        .group_by(Evaluation.staff_id))}
+    revisits = {uid: (due, int(done)) for uid, due, done in core_rows(
+        select(Matter.assignee_id, func.count(),
+               func.coalesce(func.sum(case((Revisit.done_at.is_not(None), 1), else_=0)), 0))
+        .join(Matter, (Matter.township_id == Revisit.township_id)
+              & (Matter.id == Revisit.matter_id))
+        .where(Revisit.township_id == township_id, Revisit.due_on >= start,
+               Revisit.due_on < end, Matter.assignee_id.in_(ids))
+        .group_by(Matter.assignee_id))}
+    visited = exists().where(
+        Visit.township_id == Household.township_id, Visit.household_id == Household.id,
+        Visit.visited_on >= start, Visit.visited_on < end)
+    homes = {uid: (total, int(seen)) for uid, total, seen in core_rows(
+        select(Household.contact_cadre_id, func.count(),
+               func.coalesce(func.sum(case((visited, 1), else_=0)), 0))
+        .where(Household.township_id == township_id, Household.active.is_(True),
+               Household.contact_cadre_id.in_(ids))
+        .group_by(Household.contact_cadre_id))}
+    out = {}
+    for uid in ids:
+        counted, resolved, on_time, responded = matters.get(uid, [0, 0, 0, 0])
+        n_rated, happy = rated.get(uid, (0, 0))
+        due, done = revisits.get(uid, (0, 0))
+        total, seen = homes.get(uid, (0, 0))
+        out[uid] = Rates(received=counted, visit_rate=Figure(seen, total),
+                         resolution_rate=Figure(resolved, counted),
+                         satisfaction_rate=Figure(happy, n_rated),
+                         on_time_rate=Figure(on_time, counted),
+                         response_rate=Figure(responded, counted),
+                         revisit_rate=Figure(done, due))
+    return out
+
+
 def counted_in_database() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 

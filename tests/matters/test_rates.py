@@ -256,3 +256,37 @@ def test_village_rates_are_made_when_read_and_equal_a_plain_dict():
     assert total.visit_rate == Figure(6, 15) and total.resolution_rate == Figure(3, 4)
     # Without households (a centre's figures) there is no visit rate.
     assert village_rates({east: [1] * 8}, None, None)[1][east].visit_rate is None
+
+
+def test_cadres_rates_in_one_pass_equal_each_cadres_own(town):
+    """The dashboard ranks its cadres with rates_by_cadre: the same figures as compute_rates
+    for each cadre — matters assigned, evaluations of their service, revisits of their
+    matters, the households they are the contact of — and nothing for a cadre with nothing."""
+    from app.matters.rates import rates_by_cadre
+
+    t, staff, east, west = town
+    li, wang, idle = (factories.user(t, Role.CENTRE_STAFF, name=n) for n in ("李", "王", "闲"))
+    with time_machine.travel(datetime(2026, 11, 9, 2, 0, tzinfo=UTC), tick=False):
+        for n, (cadre, village) in enumerate([(li, east), (li, west), (li, east), (wang, west)]):
+            m = ops.create_matter(t, channel="phone", title=f"事项{n}", village=village,
+                                  actor=staff, now=MON + timedelta(days=n))
+            ops.assign(m, staff, assignee=cadre)
+            if n != 2:
+                ops.reply(m, cadre, public_text="已办结")
+                ops.evaluate(m, rating="satisfied" if n else "dissatisfied",
+                             source="resident_link")
+                ops.schedule_revisit(m, date(2026, 11, 20 + n))
+    for n, cadre in enumerate((li, li, wang)):
+        h = factories.household(t, east, head=f"户{n}", contact_cadre_id=cadre.id)
+        if n != 1:
+            db.session.add(Visit(township_id=t.id, household_id=h.id, visitor_id=cadre.id,
+                                 visited_on=date(2026, 11, 10)))
+    db.session.flush()
+    together = rates_by_cadre(t.id, *NOV, [li.id, wang.id, idle.id])
+    for cadre in (li, wang, idle):
+        assert together[cadre.id] == compute_rates(t.id, *NOV, cadre_id=cadre.id)
+    assert together[li.id].received == 3 and together[li.id].visit_rate == Figure(1, 2)
+    assert together[li.id].satisfaction_rate == Figure(1, 2)
+    assert together[wang.id].satisfaction_rate == Figure(1, 1)
+    assert together[wang.id].revisit_rate == Figure(0, 1)
+    assert together[idle.id].received == 0
