@@ -250,7 +250,8 @@ def _added(session, township_id, matters) -> list[int]:
             continue
         out[0] += 1
         out[1] += state in RESOLVED
-        out[2] += m.replied_at is not None and m.replied_at.astimezone(zone).date() <= m.due_on
+        out[2] += (m.replied_at is not None and m.due_on is not None
+                   and m.replied_at.astimezone(zone).date() <= m.due_on)
         if m.first_response_at is not None:
             calendar = calendar or WorkCalendar.for_township(township_id)
             limit = calendar.add_workdays(m.received_at.astimezone(zone).date(), 1)
@@ -461,8 +462,9 @@ def month_rows(township_id, months: list[date]) -> dict:
 
     A month not yet read is read with every month from the earliest asked, or from eleven
     months before the latest if that is earlier: the board and the dashboards show the year to
-    date and the twelve months to this one, the same rows but in January, read by one
-    statement. A recount in the transaction forgets what was read (apply_pending, rebuild)."""
+    date and the twelve months to this one, and the year to date lies within those twelve, so
+    one statement reads both. A recount in the transaction forgets what was read
+    (apply_pending, rebuild)."""
     read = db.session.info.setdefault(_READ, {}).setdefault(township_id, {})
     missing = set(months) - read.keys()
     if missing:
