@@ -261,15 +261,20 @@ def _matter_counts(township, start: date, end: date, conditions, group=None) -> 
             select(*keys, Matter.state, Matter.received_at, Matter.due_on, Matter.replied_at,
                    Matter.first_response_at).where(*where)):
         c = counts.setdefault(value[0] if keys else None, [0, 0, 0, 0])
-        c[0] += 1
-        if state in RESOLVED:
-            c[1] += 1
-        if replied_at is not None and replied_at.astimezone(zone).date() <= due_on:
-            c[2] += 1
-        if first_response_at is not None and first_response_at.astimezone(zone).date() <= \
-                calendar.add_workdays(received_at.astimezone(zone).date(), 1):
-            c[3] += 1
+        for index, figure in enumerate(matter_figures(state, received_at, due_on, replied_at,
+                                                      first_response_at, zone, calendar)):
+            c[index] += figure
     return counts
+
+
+def matter_figures(state, received_at, due_on, replied_at, first_response_at, zone,
+                   calendar) -> tuple[int, int, int, int]:
+    """What one matter counted for resolution adds to (received, resolved, on time, responded),
+    by _matter_counts' definitions (the rows counted here rather than by the database)."""
+    return (1, int(state in RESOLVED),
+            int(replied_at is not None and replied_at.astimezone(zone).date() <= due_on),
+            int(first_response_at is not None and first_response_at.astimezone(zone).date()
+                <= calendar.add_workdays(received_at.astimezone(zone).date(), 1)))
 
 
 def _visit_rate(township_id, start, end, village_id, grid_id, cadre_id) -> Figure:

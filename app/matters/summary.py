@@ -38,6 +38,7 @@ from app.matters.models import NO_VILLAGE, Evaluation, Matter, RateSummary, Revi
 from app.matters.rates import (
     COUNTS,
     _matter_counts,
+    matter_figures,
     month_period,
     period_counts,
     village_rates,
@@ -238,24 +239,19 @@ def _new_matter_keys(session, township_id, ids) -> tuple[dict, set]:
 def _added(session, township_id, matters) -> list[int]:
     """What new matters add to their month's matter counts (received, resolved, on time,
     responded), by the definitions of rates._matter_counts."""
-    from app.matters.rates import NOT_COUNTED, RESOLVED
+    from app.matters.rates import NOT_COUNTED
     from app.townships.workdays import WorkCalendar
 
     zone = _zone(session, township_id)
-    calendar = None
+    calendar = WorkCalendar.for_township(township_id)  # kept for the transaction (the intake's)
     out = [0, 0, 0, 0]
     for m in matters:
         state = getattr(m.state, "value", m.state)
-        if state in NOT_COUNTED:
-            continue
-        out[0] += 1
-        out[1] += state in RESOLVED
-        out[2] += (m.replied_at is not None and m.due_on is not None
-                   and m.replied_at.astimezone(zone).date() <= m.due_on)
-        if m.first_response_at is not None:
-            calendar = calendar or WorkCalendar.for_township(township_id)
-            limit = calendar.add_workdays(m.received_at.astimezone(zone).date(), 1)
-            out[3] += m.first_response_at.astimezone(zone).date() <= limit
+        if state not in NOT_COUNTED:
+            for index, figure in enumerate(matter_figures(
+                    state, m.received_at, m.due_on, m.replied_at, m.first_response_at, zone,
+                    calendar)):
+                out[index] += figure
     return out
 
 

@@ -123,12 +123,12 @@ class WorkCalendar:
         (the hall's intake and the board ask for the calendar on each request)."""
         from app.holidays.models import NationalDay, NationalYear
 
-        no_day, no_flag = null().cast(Date), null().cast(Boolean)
+        no_day, no_flag, no_year = null().cast(Date), null().cast(Boolean), null().cast(Integer)
         rows = db.session.execute(union_all(
-            select(literal("t"), CalendarDay.day, CalendarDay.is_workday, literal(""),
-                   null().cast(Integer)).where(CalendarDay.township_id == township_id),
+            select(literal("t"), CalendarDay.day, CalendarDay.is_workday, literal(""), no_year)
+            .where(CalendarDay.township_id == township_id),
             select(literal("n"), NationalDay.day, NationalDay.is_workday, NationalDay.name,
-                   null().cast(Integer)),
+                   no_year),
             select(literal("y"), no_day, no_flag, literal(""), NationalYear.year)))
         own, national, years = {}, {}, set()
         for kind, day, is_workday, name, year in rows:
